@@ -1,0 +1,29 @@
+import type { Address } from '@x/transport-core';
+
+/**
+ * Python's `repr()` of a `str`, so that the app prints exactly what the seed's
+ * `print('Received %r from %s' % (message, addr))` prints: single quotes unless the
+ * text has a single quote and no double quote; backslash escapes for `\\`, the quote,
+ * `\n`, `\r`, `\t` and other control characters.
+ */
+export function pyRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (ch === '\\' || ch === quote) out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return out + quote;
+}
+
+/** Python's `str()` of an address tuple: `('127.0.0.1', 50000)`; a path or `None` as Python prints them. */
+export function pyAddress(addr: Address | null): string {
+  if (addr === null) return 'None';
+  if (typeof addr === 'string') return addr;
+  return `(${pyRepr(addr[0])}, ${addr[1]})`;
+}

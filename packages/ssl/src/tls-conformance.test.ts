@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TLSSocket } from 'node:tls';
+import { EventLoop } from '@x/loop';
+import { tcp } from '@x/tcp';
+import type { TlsWrapTarget } from '@x/transport-core';
+import { type ConformanceContext, DuplexPeer, defineTransportConformance } from '@x/transport-core/testing';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { ssl } from './ssl.js';
+import { createSSLContext } from './ssl-context.js';
+import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
+
+let certs: TestCerts;
+beforeAll(() => {
+  certs = makeTestCerts();
+});
+afterAll(() => certs.cleanup());
+
+/**
+ * A listener whose accepted connections become server-side Node TLS sockets (the
+ * conformance peer): on TCP port 0, or on a Unix path.
+ */
+async function tlsPeerListener(ctx: ConformanceContext, path: string | null) {
+  const server: NetServer = createServer({ allowHalfOpen: true });
+  ctx.addCleanup(() => server.close());
+  await new Promise<void>((resolve) => {
+    if (path === null) server.listen(0, '127.0.0.1', resolve);
+    else server.listen(path, resolve);
+  });
+  const peer = new Promise<TlsPeer>((resolve) => {
+    server.once('connection', (raw: Socket) => {
+      const tls = new TLSSocket(raw, { isServer: true, cert: certs.cert, key: certs.key });
+      tls.allowHalfOpen = true;
+      tls.on('error', () => {});
+      ctx.addCleanup(() => tls.destroy());
+      // The peer starts reading (and answering the handshake) from here on.
+      resolve(new TlsPeer(tls, raw));
+    });
+  });
+  return { server, peer };
+}
+
+function newLoop(ctx: ConformanceContext): EventLoop {
+  const loop = new EventLoop({ transports: [tcp(), ssl()], logger: ctx.logger });
+  loop.setExceptionHandler(ctx.exceptionHandler);
+  ctx.addCleanup(() => loop.close());
+  return loop;
+}
+
+const T = { describe, it, skip: it.skip };
+
+/** A Unix socket has no RST: a peer "reset" is a plain close there. */
+const UNIX_OPTIONS = { capabilities: { reset: false } };
+
+defineTransportConformance(T, 'TLS (fast path over a TCP socket)', async (ctx) => {
+  const loop = newLoop(ctx);
+  const { server, peer } = await tlsPeerListener(ctx, null);
+  const port = (server.address() as { port: number }).port;
+  const [transport, protocol] = await loop.createConnection(ctx.protocolFactory, '127.0.0.1', port, {
+    ssl: createSSLContext({ ca: certs.caCert }),
+  });
+  return { loop, transport, protocol, peer: await peer, close: async () => transport.abort() };
+});
+
+/** The conformance peer: the Node TLS socket, with a TCP reset done on the raw socket under it. */
+class TlsPeer extends DuplexPeer {
+  constructor(
+    tls: TLSSocket,
+    readonly raw: Socket,
+  ) {
+    super(tls);
+  }
+  override reset(): void {
+    if (typeof this.raw.resetAndDestroy === 'function' && this.raw.remotePort !== undefined) this.raw.resetAndDestroy();
+    else this.raw.destroy();
+  }
+}
+
+defineTransportConformance(T, 'TLS (generic path over a TCP transport)', async (ctx) => {
+  const loop = newLoop(ctx);
+  const { server, peer } = await tlsPeerListener(ctx, null);
+  const port = (server.address() as { port: number }).port;
+  const [plain] = await loop.createConnection(() => ({}), '127.0.0.1', port);
+  ctx.addCleanup(() => plain.abort());
+  const protocol = ctx.protocolFactory();
+  const target: TlsWrapTarget = { kind: 'transport', transport: plain };
+  const transport = await loop.getTlsEngine().wrap(loop, target, protocol, {
+    ssl: createSSLContext({ ca: certs.caCert }),
+    serverSide: false,
+    serverHostname: '127.0.0.1',
+  });
+  return { loop, transport, protocol, peer: await peer, close: async () => transport.abort() };
+});
+
+defineTransportConformance(T, 'TLS (generic path over a Unix socket transport)', async (ctx) => {
+  const loop = newLoop(ctx);
+  const dir = mkdtempSync(join(tmpdir(), 'x-ssl-conf-'));
+  ctx.addCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'peer.sock');
+  const { peer } = await tlsPeerListener(ctx, path);
+  // A plain Unix transport first; TLS then runs over it as over any Transport.
+  const [plain] = await loop.createUnixConnection(() => ({}), path);
+  ctx.addCleanup(() => plain.abort());
+  const protocol = ctx.protocolFactory();
+  const target: TlsWrapTarget = { kind: 'transport', transport: plain };
+  const transport = await loop.getTlsEngine().wrap(loop, target, protocol, {
+    ssl: createSSLContext({ ca: certs.caCert }),
+    serverSide: false,
+    serverHostname: 'localhost',
+  });
+  return { loop, transport, protocol, peer: await peer, close: async () => transport.abort() };
+}, UNIX_OPTIONS);

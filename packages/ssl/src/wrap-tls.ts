@@ -1,0 +1,143 @@
+import { Socket as NetSocket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import {
+  type AbstractEventLoop,
+  type ConnectionTracker,
+  describeType,
+  type StreamProtocol,
+  type TlsWrapTarget,
+  type Transport,
+} from '@x/transport-core';
+import { TlsHandshake } from './tls-handshake.js';
+import type { TlsSettings } from './tls-settings.js';
+import { TlsTransport } from './tls-transport.js';
+import { TransportDuplex } from './transport-duplex.js';
+
+/**
+ * Checks a wrap target before any I/O.
+ * @throws TypeError when it is neither a connected `net.Socket` nor a stream transport.
+ */
+export function checkTarget(target: TlsWrapTarget): void {
+  if (target === null || typeof target !== 'object') {
+    throw new TypeError(`TLS target must be an object, not '${describeType(target)}'`);
+  }
+  if (target.kind === 'socket') {
+    if (!(target.socket instanceof NetSocket)) {
+      throw new TypeError(
+        `TLS target socket must be a net.Socket, not '${describeType(target.socket)}'`,
+      );
+    }
+    if (target.socket.destroyed) throw new Error('TLS target socket is already closed');
+    return;
+  }
+  if (target.kind === 'transport') {
+    if (!isStreamTransport(target.transport)) {
+      throw new TypeError(
+        `transport ${describeType(target.transport)} is not supported by TLS: not a stream transport`,
+      );
+    }
+    return;
+  }
+  throw new TypeError(`TLS target kind must be 'socket' or 'transport'`);
+}
+
+/** True for objects with the methods of a stream {@link Transport} that TLS needs. */
+export function isStreamTransport(value: unknown): value is Transport {
+  if (value === null || typeof value !== 'object') return false;
+  const t = value as Partial<Record<keyof Transport, unknown>>;
+  return (
+    typeof t.write === 'function' &&
+    typeof t.writelines === 'function' &&
+    typeof t.setProtocol === 'function' &&
+    typeof t.pauseReading === 'function' &&
+    typeof t.resumeReading === 'function' &&
+    typeof t.canWriteEof === 'function' &&
+    typeof t.abort === 'function'
+  );
+}
+
+/**
+ * Checks a stream protocol.
+ * @throws TypeError when it is not an object.
+ */
+export function checkProtocol(protocol: unknown): asserts protocol is StreamProtocol {
+  if (protocol === null || typeof protocol !== 'object') {
+    throw new TypeError(
+      `protocol must be a Protocol or BufferedProtocol, not '${describeType(protocol)}'`,
+    );
+  }
+}
+
+function startTransport(transport: TlsTransport, callConnectionMade: boolean): void {
+  transport._start(callConnectionMade);
+}
+
+/** `loop.callSoon`, or `setImmediate` once the loop is closed (an I/O event must never throw). */
+function defer(
+  loop: AbstractEventLoop,
+  transport: TlsTransport,
+  callConnectionMade: boolean,
+): void {
+  if (loop.isClosed()) setImmediate(startTransport, transport, callConnectionMade);
+  else loop.callSoon(startTransport, transport, callConnectionMade);
+}
+
+/**
+ * Runs TLS over `target` (already checked) and resolves with the TLS transport once the
+ * handshake succeeded and `connectionMade` returned (skipped when `callConnectionMade`
+ * is false: `startTls` keeps the protocol's existing connection). On failure the target
+ * is closed and the promise rejects; `protocol` hears nothing.
+ */
+export function wrapTls(
+  loop: AbstractEventLoop,
+  target: TlsWrapTarget,
+  protocol: StreamProtocol,
+  settings: TlsSettings,
+  tracker: ConnectionTracker | null,
+  callConnectionMade: boolean,
+): Promise<Transport> {
+  return new Promise<Transport>((resolve, reject) => {
+    let socket: NetSocket | null = null;
+    let lower: Transport | null = null;
+    let stream: NetSocket | Duplex;
+    const initial = settings.initialData;
+    if (target.kind === 'socket') {
+      socket = target.socket;
+      // Bytes read before the upgrade go first: Node's TLS wrap drains the socket's readable buffer.
+      if (initial !== null && initial.byteLength > 0) socket.unshift(Buffer.from(initial));
+      stream = socket;
+    } else {
+      lower = target.transport;
+      const duplex = new TransportDuplex(lower);
+      if (initial !== null && initial.byteLength > 0) duplex._feed(Buffer.from(initial));
+      stream = duplex;
+    }
+    const waiter = { resolve, reject };
+    let handshake: TlsHandshake | null = null;
+    const done = (err: Error | null, tls: TLSSocket): void => {
+      if (err !== null) {
+        reject(err);
+        return;
+      }
+      const transport = new TlsTransport(
+        loop,
+        tls,
+        protocol,
+        settings,
+        { socket, transport: lower },
+        tracker,
+        waiter,
+      );
+      // Detach the handshake only now, so the server never sees zero connections in between.
+      handshake?.untrack();
+      defer(loop, transport, callConnectionMade);
+    };
+    try {
+      handshake = new TlsHandshake(loop, stream, settings, protocol, tracker, done);
+    } catch (err) {
+      stream.destroy();
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,48 @@
+import type { BufferedProtocol } from '@x/transport-core';
+
+/** What failed while feeding a {@link BufferedProtocol}: the callback's name and its error. */
+export interface BufferedFeedFailure {
+  readonly callbackName: 'getBuffer' | 'bufferUpdated';
+  readonly error: unknown;
+}
+
+/** Where {@link feedBuffered} stopped: the bytes it fed, or the failure. */
+export type BufferedFeedResult = number | BufferedFeedFailure;
+
+/**
+ * Copies `data` into the buffers `protocol.getBuffer()` hands out, calling
+ * `bufferUpdated(n)` after each copy (asyncio `_feed_data_to_buffered_proto`).
+ * `stop()` is asked after every `bufferUpdated`: the protocol may have paused reading
+ * or closed the transport inside it, and then no more may be fed (SPEC §4.7).
+ * Returns how many bytes were fed, or the failure: a throwing callback, or a
+ * zero-length buffer (a fatal error, never silent loss: SPEC §4.3).
+ */
+export function feedBuffered(
+  protocol: BufferedProtocol,
+  data: Uint8Array,
+  stop: () => boolean,
+): BufferedFeedResult {
+  let offset = 0;
+  const total = data.byteLength;
+  while (offset < total) {
+    let buf: Uint8Array;
+    try {
+      buf = protocol.getBuffer(total - offset);
+      if (!(buf instanceof Uint8Array) || buf.byteLength === 0) {
+        throw new RangeError('getBuffer() returned an empty buffer');
+      }
+    } catch (error) {
+      return { callbackName: 'getBuffer', error };
+    }
+    const n = Math.min(buf.byteLength, total - offset);
+    buf.set(data.subarray(offset, offset + n));
+    offset += n;
+    try {
+      protocol.bufferUpdated(n);
+    } catch (error) {
+      return { callbackName: 'bufferUpdated', error };
+    }
+    if (stop()) break;
+  }
+  return offset;
+}

@@ -1,0 +1,177 @@
+import { createServer as createNetServer, Socket } from 'node:net';
+import { TransportNotInstalledError } from '@x/transport-core';
+import { RecordingProtocol, withTimeout } from '@x/transport-core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Cleanups, makeLoop, rawConnect, rawServer, readBytes } from './test-support.js';
+
+const cleanups = new Cleanups();
+afterEach(() => cleanups.run());
+const wait = <T>(p: PromiseLike<T>, what: string) => withTimeout(p, 5000, what);
+
+function setup(): ReturnType<typeof makeLoop> {
+  const tl = makeLoop();
+  cleanups.add(() => tl.loop.close());
+  return tl;
+}
+
+/** A port nobody listens on (bound then closed). */
+async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('createConnection', () => {
+  it('resolves after connectionMade returned, with the same transport (SPEC §4.1)', async () => {
+    const { loop } = setup();
+    const { port } = await rawServer(cleanups);
+    const protocol = new RecordingProtocol();
+    const [transport, p] = await loop.createConnection(() => protocol, '127.0.0.1', port);
+    cleanups.add(() => transport.abort());
+    expect(p).toBe(protocol);
+    expect(protocol.names()).toEqual(['connectionMade']);
+    expect(protocol.transport).toBe(transport);
+  });
+
+  it('connection refused: rejects with the OS error; the protocol sees nothing', async () => {
+    const { loop } = setup();
+    const port = await closedPort();
+    const protocol = new RecordingProtocol();
+    const err = await loop.createConnection(() => protocol, '127.0.0.1', port).catch((e: unknown) => e);
+    expect((err as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+    expect(protocol.events).toEqual([]);
+  });
+
+  it('DNS failure: rejects with the resolver error', async () => {
+    const { loop } = setup();
+    const protocol = new RecordingProtocol();
+    const err = await loop.createConnection(() => protocol, 'no-such-host.invalid', 80).catch((e: unknown) => e);
+    expect(['ENOTFOUND', 'EAI_AGAIN']).toContain((err as NodeJS.ErrnoException).code);
+    expect(protocol.events).toEqual([]);
+  });
+
+  it('unreachable local address (bind fails): rejects with the OS error', async () => {
+    const { loop } = setup();
+    const { port } = await rawServer(cleanups);
+    const err = await loop
+      .createConnection(() => new RecordingProtocol(), '127.0.0.1', port, { localAddr: ['192.0.2.1', 0] })
+      .catch((e: unknown) => e);
+    expect((err as NodeJS.ErrnoException).code).toBe('EADDRNOTAVAIL');
+  });
+
+  it('IPv6 loopback and family', async () => {
+    const { loop } = setup();
+    const { port, accepted } = await rawServer(cleanups, '::1');
+    const [transport] = await loop.createConnection(() => new RecordingProtocol(), '::1', port, { family: 6 });
+    cleanups.add(() => transport.abort());
+    await accepted();
+    expect((transport.getExtraInfo('peername') as readonly [string, number])[0]).toBe('::1');
+    const err = await loop
+      .createConnection(() => new RecordingProtocol(), '::1', port, { family: 4 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+  });
+
+  it('host names: localhost with happyEyeballsDelay and interleave connects', async () => {
+    const { loop } = setup();
+    const { port, accepted } = await rawServer(cleanups);
+    const [transport] = await loop.createConnection(() => new RecordingProtocol(), 'localhost', port, {
+      happyEyeballsDelay: 50,
+      interleave: 1,
+    });
+    cleanups.add(() => transport.abort());
+    await accepted();
+    expect((transport.getExtraInfo('peername') as readonly [string, number])[1]).toBe(port);
+  });
+
+  it('allErrors: every failed attempt in an AggregateError', async () => {
+    const { loop } = setup();
+    const port = await closedPort();
+    const err = await loop
+      .createConnection(() => new RecordingProtocol(), '127.0.0.1', port, { allErrors: true })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AggregateError);
+    expect((err as AggregateError).errors[0].code).toBe('ECONNREFUSED');
+  });
+
+  it('localAddr binds the local side', async () => {
+    const { loop } = setup();
+    const { port, accepted } = await rawServer(cleanups);
+    const [transport] = await loop.createConnection(() => new RecordingProtocol(), '127.0.0.1', port, {
+      localAddr: ['127.0.0.1', 0],
+    });
+    cleanups.add(() => transport.abort());
+    const peer = await accepted();
+    expect(transport.getExtraInfo('sockname')).toEqual(['127.0.0.1', peer.remotePort]);
+  });
+
+  it('sock: uses an already connected net.Socket (data buffered before is kept)', async () => {
+    const { loop } = setup();
+    const { port, accepted } = await rawServer(cleanups);
+    const sock = await rawConnect(cleanups, port);
+    const peer = await accepted();
+    const [transport, protocol] = await loop.createConnection(() => new RecordingProtocol(), null, null, { sock });
+    cleanups.add(() => transport.abort());
+    expect(transport.getExtraInfo('socket')).toBe(sock);
+    peer.write('via sock');
+    await wait(protocol.waitBytes(8), 'data');
+    transport.write(Buffer.from('back'));
+    expect((await wait(readBytes(peer, 4), 'back')).toString()).toBe('back');
+  });
+
+  it('a throwing connectionMade aborts the connection and rejects with that error (SPEC §6.3)', async () => {
+    const { loop, errors } = setup();
+    const { port, accepted } = await rawServer(cleanups);
+    const boom = new Error('bad connectionMade');
+    const protocol = new RecordingProtocol({ throwFrom: 'connectionMade', error: boom });
+    const err = await loop.createConnection(() => protocol, '127.0.0.1', port).catch((e: unknown) => e);
+    expect(err).toBe(boom);
+    expect(await wait(protocol.waitLost(), 'connectionLost')).toBe(boom);
+    expect(errors[0]?.message).toBe('Fatal error: protocol.connectionMade() call failed.');
+    const peer = await accepted();
+    await wait(
+      new Promise((resolve) => {
+        peer.once('end', resolve);
+        peer.resume();
+      }),
+      'peer sees EOF',
+    );
+  });
+
+  describe('bad input rejects before any I/O', () => {
+    const cases: Array<[string, unknown[], new (...a: never[]) => Error]> = [
+      ['factory not a function', [null, '127.0.0.1', 80], TypeError],
+      ['port out of range', [() => ({}), '127.0.0.1', 70000], RangeError],
+      ['negative port', [() => ({}), '127.0.0.1', -1], RangeError],
+      ['port not a number', [() => ({}), '127.0.0.1', '80'], TypeError],
+      ['no host/port/sock', [() => ({})], TypeError],
+      ['host and sock', [() => ({}), '127.0.0.1', 80, { sock: new Socket() }], TypeError],
+      ['sock not connected', [() => ({}), null, null, { sock: new Socket() }], Error],
+      ['sock not a socket', [() => ({}), null, null, { sock: {} }], TypeError],
+      ['bad family', [() => ({}), '127.0.0.1', 80, { family: 5 }], TypeError],
+      ['bad localAddr', [() => ({}), '127.0.0.1', 80, { localAddr: ['127.0.0.1'] }], TypeError],
+      ['negative happyEyeballsDelay', [() => ({}), '127.0.0.1', 80, { happyEyeballsDelay: -1 }], RangeError],
+      ['serverHostname without ssl', [() => ({}), '127.0.0.1', 80, { serverHostname: 'x' }], TypeError],
+      ['sslHandshakeTimeout without ssl', [() => ({}), '127.0.0.1', 80, { sslHandshakeTimeout: 10 }], TypeError],
+      ['sslShutdownTimeout without ssl', [() => ({}), '127.0.0.1', 80, { sslShutdownTimeout: 10 }], TypeError],
+    ];
+    for (const [name, args, type] of cases) {
+      it(name, async () => {
+        const { loop } = setup();
+        const call = loop.createConnection as (...a: unknown[]) => Promise<unknown>;
+        await expect(call(...args)).rejects.toBeInstanceOf(type);
+      });
+    }
+
+    it('ssl without @x/ssl installed names the package', async () => {
+      const { loop } = setup();
+      const err = await loop
+        .createConnection(() => new RecordingProtocol(), '127.0.0.1', 1, { ssl: true })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportNotInstalledError);
+      expect((err as Error).message).toMatch(/@x\/ssl/);
+    });
+  });
+});

@@ -1,0 +1,140 @@
+import { Server as NetServer, Socket } from 'node:net';
+import type {
+  AbstractEventLoop,
+  CreateUnixConnectionOptions,
+  CreateUnixServerOptions,
+  Server,
+  StreamProtocol,
+  Transport,
+} from '@x/transport-core';
+import { describeType } from '@x/transport-core';
+import { listenOne, serverAddress } from './listen.js';
+import { createOnreadSocket } from './onread-socket.js';
+import { startTransport } from './start-transport.js';
+import { TcpServer } from './tcp-server.js';
+import { resolveTls } from './tls-options.js';
+import { cleanupUnixPath, inodeOf, prepareUnixPath, validateUnixPath } from './unix-path.js';
+import {
+  validateBacklog,
+  validateConnectedSocket,
+  validateFactory,
+  validateFlag,
+  validateOptions,
+} from './validate.js';
+
+function connectUnix(path: string, onread: boolean): Promise<Socket> {
+  const socket = onread ? createOnreadSocket() : new Socket({ allowHalfOpen: true });
+  // No read before connectionMade: the transport resumes reading.
+  socket.pause();
+  return new Promise<Socket>((resolve, reject) => {
+    const onError = (err: Error) => {
+      socket.destroy();
+      reject(err);
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.removeListener('error', onError);
+      resolve(socket);
+    });
+    socket.connect({ path });
+  });
+}
+
+/**
+ * `loop.createUnixConnection` (asyncio `create_unix_connection`): connects to the Unix
+ * socket at `path` (or uses the connected `options.sock`).
+ */
+export async function createUnixConnection<P extends StreamProtocol>(
+  loop: AbstractEventLoop,
+  protocolFactory: () => P,
+  path?: string | null,
+  rawOptions?: CreateUnixConnectionOptions,
+): Promise<[Transport, P]> {
+  validateFactory(protocolFactory);
+  const options = validateOptions<CreateUnixConnectionOptions>(rawOptions);
+  const sock = options.sock ?? null;
+  const hasPath = path !== undefined && path !== null;
+  if (sock !== null && hasPath)
+    throw new TypeError('path and sock can not be specified at the same time');
+  if (sock === null && !hasPath) throw new TypeError('no path and sock were specified');
+  const p = hasPath ? validateUnixPath(path) : null;
+  if (sock !== null) validateConnectedSocket(sock);
+  if (options.ssl != null && options.serverHostname == null) {
+    // asyncio: there is no host to default the TLS server name from.
+    throw new TypeError('you have to pass serverHostname when using ssl');
+  }
+  const tls = resolveTls(loop, options, false);
+  const socket = sock ?? (await connectUnix(p as string, tls === null));
+  const extra = p !== null ? { peername: p, sockname: '' } : {};
+  return startTransport(loop, protocolFactory, socket, { tls, serverSide: false, extra });
+}
+
+/**
+ * `loop.createUnixServer` (asyncio `create_unix_server`): listens on the Unix socket
+ * `path`. A stale socket file is removed first; a live socket or another kind of file
+ * there is an `EADDRINUSE` error. With `cleanupSocket` (default true) the file is
+ * removed on close if it is still ours.
+ */
+export async function createUnixServer(
+  loop: AbstractEventLoop,
+  protocolFactory: () => StreamProtocol,
+  path?: string | null,
+  rawOptions?: CreateUnixServerOptions,
+): Promise<Server> {
+  validateFactory(protocolFactory);
+  const options = validateOptions<CreateUnixServerOptions>(rawOptions);
+  const tls = resolveTls(loop, options, true);
+  const backlog = validateBacklog(options.backlog);
+  const startServing =
+    options.startServing === undefined ? true : validateFlag(options.startServing, 'startServing');
+  const cleanup =
+    options.cleanupSocket === undefined
+      ? true
+      : validateFlag(options.cleanupSocket, 'cleanupSocket');
+  const hasPath = path !== undefined && path !== null;
+  const sock = options.sock ?? null;
+  if (sock !== null && hasPath)
+    throw new TypeError('path and sock can not be specified at the same time');
+  if (sock === null && !hasPath)
+    throw new TypeError('path was not specified, and no sock specified');
+  let server: TcpServer;
+  if (sock !== null) {
+    if (!(sock instanceof NetServer) || !sock.listening) {
+      throw new TypeError(`sock must be a listening net.Server, not '${describeType(sock)}'`);
+    }
+    const given = sock;
+    const where = serverAddress(given);
+    server = new TcpServer(loop, protocolFactory, {
+      tls,
+      keepAlive: false,
+      adopt: false,
+      addressOf: serverAddress,
+      extraFor: () => ({ sockname: where, peername: '' }),
+      listen: async (onConnection) => {
+        given.on('connection', onConnection);
+        return [given];
+      },
+    });
+  } else {
+    const p = validateUnixPath(path);
+    let inode: number | null = null;
+    server = new TcpServer(loop, protocolFactory, {
+      tls,
+      keepAlive: false,
+      adopt: true,
+      addressOf: () => p,
+      extraFor: () => ({ sockname: p, peername: '' }),
+      onClose: () => {
+        if (cleanup) cleanupUnixPath(p, inode);
+      },
+      listen: async (onConnection) => {
+        await prepareUnixPath(p);
+        const listening = await listenOne({ path: p, backlog }, onConnection);
+        inode = inodeOf(p);
+        return [listening];
+      },
+    });
+  }
+  if (startServing) await server.startServing();
+  return server;
+}

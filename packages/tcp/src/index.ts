@@ -1,0 +1,4 @@
+export { SocketTransport } from './socket-transport.js';
+export { PACKAGE_NAME, tcp } from './tcp.js';
+export { TcpServer } from './tcp-server.js';
+export { MAX_UNIX_PATH_BYTES } from './unix-path.js';

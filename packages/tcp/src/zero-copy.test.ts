@@ -1,0 +1,114 @@
+import type { BufferedProtocol, Transport } from '@x/transport-core';
+import { withTimeout } from '@x/transport-core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Cleanups, clientPair, makeLoop, readBytes, serverPair } from './test-support.js';
+
+const cleanups = new Cleanups();
+afterEach(() => cleanups.run());
+const wait = <T>(p: PromiseLike<T>, what: string) => withTimeout(p, 5000, what);
+
+/**
+ * A buffered protocol that hands out a fresh buffer on every getBuffer call and records
+ * which buffer each call returned and which one bufferUpdated reported.
+ */
+class TracingProtocol implements BufferedProtocol {
+  transport: Transport | null = null;
+  readonly handedOut: Array<{ buf: Uint8Array; sizehint: number; at: number }> = [];
+  readonly updates: Array<{ buf: Uint8Array; bytes: string }> = [];
+  readonly sent: number[] = [];
+  #waiters: Array<() => void> = [];
+  connectionMade(t: Transport): void {
+    this.transport = t;
+  }
+  getBuffer(sizehint: number): Uint8Array {
+    const buf = new Uint8Array(4096);
+    this.handedOut.push({ buf, sizehint, at: this.sent.length });
+    return buf;
+  }
+  bufferUpdated(nbytes: number): void {
+    const last = this.handedOut[this.handedOut.length - 1] as { buf: Uint8Array };
+    this.updates.push({ buf: last.buf, bytes: Buffer.from(last.buf.subarray(0, nbytes)).toString() });
+    for (const w of this.#waiters.splice(0)) w();
+  }
+  next(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+}
+
+describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
+  for (const [side, makePair] of [
+    ['client', clientPair],
+    ['server', serverPair],
+  ] as const) {
+    it(`${side}: bytes land in the buffer getBuffer(-1) returned before they arrived`, async () => {
+      const { loop, errors } = makeLoop();
+      cleanups.add(() => loop.close());
+      const { transport, protocol, peer } = await makePair(loop, cleanups, () => new TracingProtocol());
+      // First chunk: it may go through one copy (the read buffer was set before connectionMade).
+      peer.write('first');
+      await wait(protocol.next(), 'first chunk');
+      for (const word of ['second', 'third', 'fourth']) {
+        // The buffer for the next read is already handed out, before the bytes are sent.
+        const before = protocol.handedOut.length;
+        const pending = protocol.handedOut[before - 1];
+        expect(pending?.sizehint).toBe(-1);
+        protocol.sent.push(1);
+        const got = protocol.next();
+        peer.write(word);
+        await wait(got, word);
+        const update = protocol.updates[protocol.updates.length - 1];
+        expect(update?.bytes).toBe(word);
+        // Same object: the OS wrote into the protocol's buffer (no copy into it).
+        expect(update?.buf).toBe(pending?.buf);
+      }
+      transport.write(Buffer.from('ok'));
+      expect((await wait(readBytes(peer, 2), 'ok')).toString()).toBe('ok');
+      expect(errors).toEqual([]);
+    });
+  }
+
+  it('a zero-length getBuffer is fatal: handler message, connectionLost(err) (SPEC §4.3)', async () => {
+    const { loop, errors } = makeLoop();
+    cleanups.add(() => loop.close());
+    let lost: Error | null | undefined;
+    let notify: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      notify = resolve;
+    });
+    let calls = 0;
+    const { peer } = await serverPair(loop, cleanups, () => ({
+      getBuffer: () => (++calls > 1 ? new Uint8Array(0) : new Uint8Array(16)),
+      bufferUpdated: () => {},
+      connectionLost: (exc: Error | null) => {
+        lost = exc;
+        notify();
+      },
+    }));
+    peer.write('data');
+    await wait(done, 'connectionLost');
+    expect(lost?.message).toMatch(/empty buffer/);
+    expect(errors[0]?.message).toBe('Fatal error: protocol.getBuffer() call failed.');
+  });
+
+  it('a throwing getBuffer is fatal with that error', async () => {
+    const { loop, errors } = makeLoop();
+    cleanups.add(() => loop.close());
+    const boom = new Error('no buffer for you');
+    let notify: (e: Error | null) => void = () => {};
+    const done = new Promise<Error | null>((resolve) => {
+      notify = resolve;
+    });
+    let calls = 0;
+    const { peer } = await clientPair(loop, cleanups, () => ({
+      getBuffer: () => {
+        if (++calls > 1) throw boom;
+        return new Uint8Array(16);
+      },
+      bufferUpdated: () => {},
+      connectionLost: (exc: Error | null) => notify(exc),
+    }));
+    peer.write('data');
+    expect(await wait(done, 'connectionLost')).toBe(boom);
+    expect(errors[0]?.message).toBe('Fatal error: protocol.getBuffer() call failed.');
+  });
+});

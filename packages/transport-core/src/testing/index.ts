@@ -1,0 +1,62 @@
+/**
+ * Test helpers for transports and protocols (`@x/transport-core/testing`):
+ *
+ * - test doubles for your own protocol tests: `MemoryTransport` (a transport in memory
+ *   that records what was written and lets you feed data in any chunking), and
+ *   `RecordingProtocol`/`RecordingBufferedProtocol` (protocols that record every
+ *   callback), with `assertStreamGrammar` to check a callback log against SPEC §4;
+ * - the transport conformance kit: `defineTransportConformance(...)` registers the
+ *   checks every stream transport must pass with your test framework.
+ *
+ * No test framework is imported here: assertions use `node:assert/strict`.
+ *
+ * @example
+ * import { createMemoryTransport, RecordingProtocol } from '@x/transport-core/testing';
+ * const [transport, protocol] = await createMemoryTransport(loop, () => new MyProtocol());
+ * transport.feed(Buffer.from('PING\r\n'), { chunkSize: 1 });
+ * assert.equal(Buffer.from(transport.takeWritten()).toString(), 'PONG\r\n');
+ */
+export type {
+  ConformanceCapabilities,
+  ConformanceContext,
+  ConformanceFactory,
+  ConformanceOptions,
+  ConformancePair,
+  ConformancePeer,
+  DefineTransportConformance,
+  TestRegistrar,
+} from './conformance-types.js';
+export {
+  conformanceCheckTitles,
+  defineTransportConformance,
+} from './define-transport-conformance.js';
+export { DuplexPeer } from './duplex-peer.js';
+export { MemoryPeer } from './memory-peer.js';
+export {
+  createMemoryTransport,
+  type FeedOptions,
+  type MemoryOutputListener,
+  MemoryTransport,
+  type MemoryTransportOptions,
+} from './memory-transport.js';
+export { PeerInbox } from './peer-inbox.js';
+export {
+  RecordingBufferedProtocol,
+  type RecordingBufferedProtocolOptions,
+} from './recording-buffered-protocol.js';
+export { type LogLevel, type LogRecord, RecordingLogger } from './recording-logger.js';
+export {
+  type FlowEvent,
+  type RecordingHooks,
+  RecordingProtocol,
+  type RecordingProtocolOptions,
+} from './recording-protocol.js';
+export {
+  assertStreamGrammar,
+  eventName,
+  formatEvents,
+  type StreamCallbackName,
+  type StreamEvent,
+  type StreamGrammarOptions,
+} from './stream-grammar.js';
+export { TimeoutError, withTimeout } from './with-timeout.js';

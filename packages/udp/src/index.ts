@@ -1,0 +1,3 @@
+export { dgramSupportsReusePort } from './endpoint-options.js';
+export { udp } from './udp.js';
+export { UdpTransport, type UdpTransportInit } from './udp-transport.js';
