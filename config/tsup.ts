@@ -35,6 +35,9 @@ export function packageConfig(entry: Entries, overrides: Options = {}) {
     // inlining its own copy of common modules: one copy of every class and brand, so
     // `instanceof` holds across subpaths. For CJS this is tsup's opt-in splitting.
     splitting: true,
+    // The CJS output rewrites classes with field initialisers into `_class` expressions;
+    // keepNames preserves `constructor.name`, which log messages and error names use.
+    keepNames: true,
     outDir: 'dist',
     ...overrides,
   });

@@ -11,9 +11,9 @@ const HELP = `usage: subprocess-date [--python [--python-path PATH]]
 
 Runs a child process that prints the current date, reads its stdout through
 loop.subprocessExec() and a SubprocessProtocol, and prints "Current date: <date>".
-  --python      let the child be Python running the seed's code (default: this Node)
+  --python             let the child be Python running the seed's code (default: this Node)
   --python-path PATH   the Python to run with --python (default /usr/bin/python3)
-  --help        show this help`;
+  --help               show this help`;
 
 const { values } = parseArgs({
   options: {

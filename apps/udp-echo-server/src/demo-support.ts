@@ -116,17 +116,16 @@ export async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-/** Resolves once something is bound to UDP `port` on 127.0.0.1 (a bind attempt fails), within `timeoutMs`. */
+/**
+ * Resolves once a socket is bound to UDP 127.0.0.1:`port` (Linux: read from
+ * /proc/net/udp, so that checking never takes the port itself), within `timeoutMs`.
+ */
 export async function waitUntilBound(port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   for (;;) {
-    const sock = createSocket('udp4');
-    const inUse = await new Promise<boolean>((resolve) => {
-      sock.once('error', () => resolve(true));
-      sock.bind({ port, address: '127.0.0.1', exclusive: true }, () => resolve(false));
-    });
-    await new Promise<void>((resolve) => sock.close(() => resolve()));
-    if (inUse) return;
+    const table = await readFile('/proc/net/udp', 'utf8');
+    if (table.split('\n').some((line) => line.trim().split(/\s+/)[1] === local)) return;
     if (Date.now() > deadline)
       throw new Error(`nothing bound UDP port ${port} within ${timeoutMs} ms`);
   }

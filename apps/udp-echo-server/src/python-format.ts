@@ -21,9 +21,13 @@ export function pyRepr(text: string): string {
   return out + quote;
 }
 
-/** Python's `str()` of an address tuple: `('127.0.0.1', 50000)`; a path or `None` as Python prints them. */
+/**
+ * Python's `str()` of a datagram's sender address: `('127.0.0.1', 50000)` for IPv4,
+ * `('::1', 50000, 0, 0)` for IPv6 (Python's 4-tuple), `None` for an unnamed sender.
+ */
 export function pyAddress(addr: Address | null): string {
   if (addr === null) return 'None';
-  if (typeof addr === 'string') return addr;
-  return `(${pyRepr(addr[0])}, ${addr[1]})`;
+  if (typeof addr === 'string') return pyRepr(addr);
+  const [host, port] = addr;
+  return host.includes(':') ? `(${pyRepr(host)}, ${port}, 0, 0)` : `(${pyRepr(host)}, ${port})`;
 }

@@ -47,6 +47,7 @@ describe('Python formatting of the printed lines', () => {
     expect(pyRepr("it's")).toBe('"it\'s"');
     expect(pyRepr('a\nb\\')).toBe("'a\\nb\\\\'");
     expect(pyAddress(['127.0.0.1', 5])).toBe("('127.0.0.1', 5)");
+    expect(pyAddress(['::1', 5])).toBe("('::1', 5, 0, 0)");
     expect(pyAddress(null)).toBe('None');
   });
 });

@@ -61,6 +61,16 @@ describe('write flow control through TransportBase', () => {
     expect(transport.getWriteBufferLimits()).toEqual([16384, 65536]);
   });
 
+  it('a protocol without pauseWriting/resumeWriting is fine: the account still alternates', () => {
+    const protocol = { connectionLost: () => {} };
+    const transport = new TestTransport(loop, protocol);
+    transport.setWriteBufferLimits(10, 0);
+    transport.write(11);
+    transport.flushed(11);
+    transport.write(11);
+    expect(transport.isClosing()).toBe(false);
+  });
+
   it('no resumeWriting once the connection is lost while paused', async () => {
     const protocol = recorder();
     const transport = new TestTransport(loop, protocol);

@@ -154,6 +154,23 @@ describe('a throwing protocol callback (SPEC rule 9)', () => {
     expect(contexts[0]!.message).toBe('Fatal error: protocol.pauseWriting() call failed.');
     expect(protocol.lost).toEqual([err]);
   });
+  it('a throwing resumeWriting is fatal as well, reported by name', async () => {
+    const err = new Error('bug in resumeWriting');
+    const protocol = recorder({
+      resumeWriting() {
+        throw err;
+      },
+    });
+    const transport = new TestTransport(loop, protocol);
+    transport.setWriteBufferLimits(10, 0);
+    transport.write(11);
+    transport.flushed(11);
+    await tick();
+    expect(contexts.map((c) => c.message)).toEqual([
+      'Fatal error: protocol.resumeWriting() call failed.',
+    ]);
+    expect(protocol.lost).toEqual([err]);
+  });
 });
 
 describe('OS errors and the fatal-error funnel', () => {

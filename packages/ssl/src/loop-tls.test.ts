@@ -1,19 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventLoop } from '@x/loop';
-import { tcp } from '@x/tcp';
-import type { Server, Transport } from '@x/transport-core';
+import type { Server } from '@x/transport-core';
 import { RecordingProtocol, withTimeout } from '@x/transport-core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ssl } from './ssl.js';
-import { createSSLContext } from './ssl-context.js';
+import { Echo, loopFixture, portOf, T, track as trackServer } from './test-support/loop-fixture.js';
 import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
 
 let certs: TestCerts;
 const cleanups: (() => unknown)[] = [];
-const T = 5000;
 
 beforeAll(() => {
   certs = makeTestCerts();
@@ -23,35 +19,8 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
 
-function setup() {
-  const loop = new EventLoop({ transports: [tcp(), ssl()] });
-  const serverContext = createSSLContext({ cert: certs.cert, key: certs.key });
-  const clientContext = createSSLContext({ ca: certs.caCert });
-  cleanups.push(() => loop.close());
-  return { loop, serverContext, clientContext };
-}
-
-class Echo extends RecordingProtocol {
-  override dataReceived(data: Uint8Array): void {
-    super.dataReceived(data);
-    this.transport?.write(data);
-  }
-}
-
-function portOf(server: Server): number {
-  const address = server.sockets[0]?.getsockname();
-  if (!Array.isArray(address)) throw new Error('server has no TCP socket');
-  return address[1] as number;
-}
-
-function track(server: Server): Server {
-  cleanups.push(async () => {
-    server.close();
-    server.abortClients();
-    await withTimeout(server.waitClosed(), T, 'server closed');
-  });
-  return server;
-}
+const setup = () => loopFixture(certs, cleanups);
+const track = (server: Server) => trackServer(server, cleanups);
 
 describe('the ssl option of the loop methods (through @x/tcp)', () => {
   it('createServer + createConnection with ssl: echo over TCP, serverHostname defaults to the host', async () => {
@@ -85,6 +54,34 @@ describe('the ssl option of the loop methods (through @x/tcp)', () => {
     transport.close();
     expect(await withTimeout(protocol.waitLost(), T, 'lost')).toBeNull();
     await withTimeout(protocols[0]!.waitLost(), T, 'server side lost');
+  });
+
+  it('sslHandshakeTimeout through createConnection: a silent server makes it reject with ConnectionAbortedError', async () => {
+    const { loop, clientContext } = setup();
+    const silent = createNetServer((s) => s.on('error', () => {}));
+    const sockets: Socket[] = [];
+    silent.on('connection', (s) => sockets.push(s));
+    cleanups.push(() => {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    const protocol = new RecordingProtocol();
+    await expect(
+      withTimeout(
+        loop.createConnection(() => protocol, '127.0.0.1', port, {
+          ssl: clientContext,
+          sslHandshakeTimeout: 100,
+        }),
+        T,
+        'connect',
+      ),
+    ).rejects.toMatchObject({
+      name: 'ConnectionAbortedError',
+      message: /taking longer than 100 ms/,
+    });
+    expect(protocol.events).toEqual([]);
   });
 
   it('a wrong serverHostname fails createConnection with ERR_TLS_CERT_ALTNAME_INVALID', async () => {
@@ -125,6 +122,30 @@ describe('the ssl option of the loop methods (through @x/tcp)', () => {
     await withTimeout(protocol.waitLost(), T, 'lost');
   });
 
+  it('connectAcceptedSocket with ssl: server-side TLS on a socket accepted elsewhere', async () => {
+    const { loop, serverContext, clientContext } = setup();
+    const listener = createNetServer({ pauseOnConnect: true });
+    cleanups.push(() => listener.close());
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    const accepted = new Promise<Socket>((r) => listener.once('connection', r));
+    const port = (listener.address() as { port: number }).port;
+    const connecting = loop.createConnection(() => new RecordingProtocol(), '127.0.0.1', port, {
+      ssl: clientContext,
+    });
+    const sock = await withTimeout(accepted, T, 'accepted');
+    const [serverTransport, serverProtocol] = await withTimeout(
+      loop.connectAcceptedSocket(() => new Echo(), sock, { ssl: serverContext }),
+      T,
+      'connectAcceptedSocket',
+    );
+    const [transport, protocol] = await withTimeout(connecting, T, 'connect');
+    expect(serverTransport.getExtraInfo('socket')).toBe(sock);
+    transport.write(Buffer.from('accepted'));
+    await withTimeout(protocol.waitBytes(8), T, 'echo');
+    transport.close();
+    await withTimeout(serverProtocol.waitLost(), T, 'server lost');
+  });
+
   it('server.closeClients() closes TLS connections (close_notify) and waitClosed() resolves', async () => {
     const { loop, serverContext, clientContext } = setup();
     const server = await loop.createServer(() => new Echo(), '127.0.0.1', 0, {
@@ -148,48 +169,6 @@ describe('the ssl option of the loop methods (through @x/tcp)', () => {
     await withTimeout(server.waitClosed(), T, 'waitClosed');
   });
 });
-
-/** An echo that learns its transport from startTls's result (no connectionMade after an upgrade). */
-class UpgradedEcho extends RecordingProtocol {
-  #pending: Uint8Array[] = [];
-  attach(transport: Transport): void {
-    this.transport = transport;
-    for (const data of this.#pending.splice(0)) transport.write(data);
-  }
-  override dataReceived(data: Uint8Array): void {
-    super.dataReceived(data);
-    if (this.transport === null) this.#pending.push(data);
-    else this.transport.write(data);
-  }
-}
-
-/** A line protocol that answers STARTTLS and then hands over to TLS (server side). */
-class StartTlsServer extends RecordingProtocol {
-  upgraded: Promise<Transport> | null = null;
-  constructor(
-    readonly loop: EventLoop,
-    readonly ctx: ReturnType<typeof createSSLContext>,
-    readonly app: UpgradedEcho,
-  ) {
-    super();
-  }
-  override dataReceived(data: Uint8Array): void {
-    super.dataReceived(data);
-    const text = Buffer.from(data).toString('latin1');
-    const end = text.indexOf('\n');
-    if (this.upgraded !== null || end < 0) return;
-    const rest = Buffer.from(data).subarray(end + 1);
-    const transport = this.transport as Transport;
-    this.upgraded = this.loop.startTls(transport, this.app, this.ctx, {
-      serverSide: true,
-      initialData: rest,
-    });
-    this.upgraded.then(
-      (t) => this.app.attach(t),
-      () => {},
-    );
-  }
-}
 
 describe('server tracking during the handshake', () => {
   it('a connection still in its handshake counts for waitClosed() and is aborted by abortClients() (B-174)', async () => {
@@ -223,123 +202,5 @@ describe('server tracking during the handshake', () => {
     server.abortClients();
     await withTimeout(waiting, T, 'waitClosed');
     await withTimeout(new Promise((r) => silent.once('close', r)), T, 'client socket closed');
-  });
-});
-
-describe('loop.startTls', () => {
-  it('upgrades both sides of a plain TCP connection; the ClientHello sent with the STARTTLS line is not lost', async () => {
-    const { loop, serverContext, clientContext } = setup();
-    const serverApp = new UpgradedEcho();
-    let starter: StartTlsServer | null = null;
-    const server = track(
-      await loop.createServer(
-        () => {
-          starter = new StartTlsServer(loop, serverContext, serverApp);
-          return starter;
-        },
-        '127.0.0.1',
-        0,
-      ),
-    );
-    const port = portOf(server);
-    const clientApp = new RecordingProtocol();
-    const [plain] = await loop.createConnection(() => clientApp, '127.0.0.1', port);
-    // The STARTTLS line and the ClientHello leave in the same write (corked).
-    plain.write(Buffer.from('STARTTLS\n'));
-    const upgrade = loop.startTls(plain, clientApp, clientContext, { serverHostname: 'localhost' });
-    const tlsClient = await withTimeout(upgrade, T, 'client startTls');
-    const tlsServer = await withTimeout(
-      (starter as unknown as StartTlsServer).upgraded as Promise<Transport>,
-      T,
-      'server',
-    );
-    expect(clientApp.count('connectionMade')).toBe(1);
-    tlsClient.write(Buffer.from('secret'));
-    await withTimeout(clientApp.waitBytes(6), T, 'echo over TLS');
-    expect(clientApp.text()).toBe('secret');
-    expect(tlsServer.getExtraInfo('cipher')).not.toBeNull();
-    tlsClient.close();
-    expect(await withTimeout(clientApp.waitLost(), T, 'client lost')).toBeNull();
-    await withTimeout(serverApp.waitLost(), T, 'server lost');
-    expect(serverApp.count('connectionMade')).toBe(0);
-  });
-
-  it('wrong arguments reject with TypeError before any I/O (B-179)', async () => {
-    const { loop, clientContext } = setup();
-    const p = new RecordingProtocol();
-    await expect(loop.startTls(null as unknown as Transport, p, clientContext)).rejects.toThrow(
-      /not supported/,
-    );
-    await expect(loop.startTls({} as Transport, p, clientContext)).rejects.toBeInstanceOf(
-      TypeError,
-    );
-    const fake = {
-      write() {},
-      writelines() {},
-      setProtocol() {},
-      pauseReading() {},
-      resumeReading() {},
-      canWriteEof() {
-        return true;
-      },
-      abort() {},
-      isClosing() {
-        return false;
-      },
-    };
-    await expect(loop.startTls(fake as unknown as Transport, p, {} as never)).rejects.toThrow(
-      /SSLContext/,
-    );
-    await expect(
-      loop.startTls(fake as unknown as Transport, p, clientContext, {
-        serverHostname: 'h',
-        sslHandshakeTimeout: 0,
-      }),
-    ).rejects.toBeInstanceOf(RangeError);
-    await expect(
-      loop.startTls(fake as unknown as Transport, p, clientContext, {
-        serverHostname: 'h',
-        sslShutdownTimeout: -1,
-      }),
-    ).rejects.toBeInstanceOf(RangeError);
-  });
-
-  it('TLS over TLS: startTls on a TLS transport uses the generic path (B-181)', async () => {
-    const { loop, serverContext, clientContext } = setup();
-    const serverApp = new UpgradedEcho();
-    let starter: StartTlsServer | null = null;
-    const server = track(
-      await loop.createServer(
-        () => {
-          starter = new StartTlsServer(loop, serverContext, serverApp);
-          return starter;
-        },
-        '127.0.0.1',
-        0,
-        { ssl: serverContext },
-      ),
-    );
-    const port = portOf(server);
-    const clientApp = new RecordingProtocol();
-    const [outer] = await loop.createConnection(() => clientApp, '127.0.0.1', port, {
-      ssl: clientContext,
-    });
-    outer.write(Buffer.from('STARTTLS\n'));
-    const inner = await withTimeout(
-      loop.startTls(outer, clientApp, clientContext, { serverHostname: 'localhost' }),
-      T,
-      'inner startTls',
-    );
-    await withTimeout(
-      (starter as unknown as StartTlsServer).upgraded as Promise<Transport>,
-      T,
-      'server inner',
-    );
-    const big = Buffer.alloc(300_000, 'z');
-    inner.write(big);
-    await withTimeout(clientApp.waitBytes(big.length), 10_000, 'echo');
-    expect(clientApp.received().equals(big)).toBe(true);
-    inner.close();
-    expect(await withTimeout(clientApp.waitLost(), T, 'lost')).toBeNull();
   });
 });

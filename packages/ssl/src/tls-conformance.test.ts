@@ -6,7 +6,11 @@ import { TLSSocket } from 'node:tls';
 import { EventLoop } from '@x/loop';
 import { tcp } from '@x/tcp';
 import type { TlsWrapTarget } from '@x/transport-core';
-import { type ConformanceContext, DuplexPeer, defineTransportConformance } from '@x/transport-core/testing';
+import {
+  type ConformanceContext,
+  DuplexPeer,
+  defineTransportConformance,
+} from '@x/transport-core/testing';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { ssl } from './ssl.js';
 import { createSSLContext } from './ssl-context.js';
@@ -58,9 +62,14 @@ defineTransportConformance(T, 'TLS (fast path over a TCP socket)', async (ctx) =
   const loop = newLoop(ctx);
   const { server, peer } = await tlsPeerListener(ctx, null);
   const port = (server.address() as { port: number }).port;
-  const [transport, protocol] = await loop.createConnection(ctx.protocolFactory, '127.0.0.1', port, {
-    ssl: createSSLContext({ ca: certs.caCert }),
-  });
+  const [transport, protocol] = await loop.createConnection(
+    ctx.protocolFactory,
+    '127.0.0.1',
+    port,
+    {
+      ssl: createSSLContext({ ca: certs.caCert }),
+    },
+  );
   return { loop, transport, protocol, peer: await peer, close: async () => transport.abort() };
 });
 
@@ -73,7 +82,8 @@ class TlsPeer extends DuplexPeer {
     super(tls);
   }
   override reset(): void {
-    if (typeof this.raw.resetAndDestroy === 'function' && this.raw.remotePort !== undefined) this.raw.resetAndDestroy();
+    if (typeof this.raw.resetAndDestroy === 'function' && this.raw.remotePort !== undefined)
+      this.raw.resetAndDestroy();
     else this.raw.destroy();
   }
 }
@@ -94,21 +104,26 @@ defineTransportConformance(T, 'TLS (generic path over a TCP transport)', async (
   return { loop, transport, protocol, peer: await peer, close: async () => transport.abort() };
 });
 
-defineTransportConformance(T, 'TLS (generic path over a Unix socket transport)', async (ctx) => {
-  const loop = newLoop(ctx);
-  const dir = mkdtempSync(join(tmpdir(), 'x-ssl-conf-'));
-  ctx.addCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, 'peer.sock');
-  const { peer } = await tlsPeerListener(ctx, path);
-  // A plain Unix transport first; TLS then runs over it as over any Transport.
-  const [plain] = await loop.createUnixConnection(() => ({}), path);
-  ctx.addCleanup(() => plain.abort());
-  const protocol = ctx.protocolFactory();
-  const target: TlsWrapTarget = { kind: 'transport', transport: plain };
-  const transport = await loop.getTlsEngine().wrap(loop, target, protocol, {
-    ssl: createSSLContext({ ca: certs.caCert }),
-    serverSide: false,
-    serverHostname: 'localhost',
-  });
-  return { loop, transport, protocol, peer: await peer, close: async () => transport.abort() };
-}, UNIX_OPTIONS);
+defineTransportConformance(
+  T,
+  'TLS (generic path over a Unix socket transport)',
+  async (ctx) => {
+    const loop = newLoop(ctx);
+    const dir = mkdtempSync(join(tmpdir(), 'x-ssl-conf-'));
+    ctx.addCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'peer.sock');
+    const { peer } = await tlsPeerListener(ctx, path);
+    // A plain Unix transport first; TLS then runs over it as over any Transport.
+    const [plain] = await loop.createUnixConnection(() => ({}), path);
+    ctx.addCleanup(() => plain.abort());
+    const protocol = ctx.protocolFactory();
+    const target: TlsWrapTarget = { kind: 'transport', transport: plain };
+    const transport = await loop.getTlsEngine().wrap(loop, target, protocol, {
+      ssl: createSSLContext({ ca: certs.caCert }),
+      serverSide: false,
+      serverHostname: 'localhost',
+    });
+    return { loop, transport, protocol, peer: await peer, close: async () => transport.abort() };
+  },
+  UNIX_OPTIONS,
+);

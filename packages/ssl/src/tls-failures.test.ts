@@ -306,10 +306,16 @@ describe('TLS failures after the handshake', () => {
   });
 
   it('a peer that does not read: close() cannot flush and aborts after sslShutdownTimeout with TimeoutError (B-176)', async () => {
-    const c = await clientAgainst(certs.cert, certs.key, trusting(), { sslShutdownTimeout: 200 }, (s) => {
-      s.on('error', () => {});
-      s.pause();
-    });
+    const c = await clientAgainst(
+      certs.cert,
+      certs.key,
+      trusting(),
+      { sslShutdownTimeout: 200 },
+      (s) => {
+        s.on('error', () => {});
+        s.pause();
+      },
+    );
     const transport = await withTimeout(c.result, T, 'wrap');
     const chunk = Buffer.alloc(256 * 1024);
     // Fill the socket buffers on both sides until writes back up.
@@ -319,7 +325,11 @@ describe('TLS failures after the handshake', () => {
     }
     transport.close();
     const exc = await withTimeout(c.protocol.waitLost(), T, 'lost');
-    expect(exc).toMatchObject({ name: 'TimeoutError', code: 'ETIMEDOUT', message: 'SSL shutdown timed out' });
+    expect(exc).toMatchObject({
+      name: 'TimeoutError',
+      code: 'ETIMEDOUT',
+      message: 'SSL shutdown timed out',
+    });
     expect(c.protocol.count('connectionLost')).toBe(1);
     expect(c.reports).toEqual([]);
   });

@@ -1,3 +1,4 @@
+import { connect as tlsConnect } from 'node:tls';
 import { EventLoop } from '@x/loop';
 import type { ExceptionContext, Transport } from '@x/transport-core';
 import {
@@ -10,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ssl } from './ssl.js';
 import { createSSLContext } from './ssl-context.js';
 import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
-import { tlsPair } from './test-support/tls-pair.js';
+import { socketPair, tlsPair } from './test-support/tls-pair.js';
 import type { TlsTransport } from './tls-transport.js';
 
 let certs: TestCerts;
@@ -144,6 +145,61 @@ describe('TLS transport over a Node socket (fast path)', () => {
     expect(await withTimeout(p.clientProtocol.waitLost(), T, 'client lost')).toBeNull();
     p.clientProtocol.assertGrammar({ complete: true });
     serverProtocol.assertGrammar({ complete: true });
+  });
+
+  it('data and close_notify sent right after the handshake reach the server protocol (no lost connection)', async () => {
+    const { loop } = recordingLoop();
+    const sockets = await socketPair();
+    cleanups.push(() => sockets.close());
+    const { serverContext } = contexts();
+    const serverProtocol = new RecordingProtocol();
+    const wrap = loop
+      .getTlsEngine()
+      .wrap(loop, { kind: 'socket', socket: sockets.server }, serverProtocol, {
+        ssl: serverContext,
+        serverSide: true,
+      });
+    // A Node client that writes and ends at once: Finished, data and close_notify arrive together.
+    const client = tlsConnect({
+      socket: sockets.client,
+      ca: certs.caCert,
+      servername: 'localhost',
+    });
+    client.on('error', () => {});
+    client.end('request');
+    const server = await withTimeout(wrap, T, 'server wrap');
+    await withTimeout(serverProtocol.waitLost(), T, 'server lost');
+    expect(serverProtocol.names()).toEqual([
+      'connectionMade',
+      'dataReceived',
+      'eofReceived',
+      'connectionLost',
+    ]);
+    expect(serverProtocol.text()).toBe('request');
+    expect(server.isClosing()).toBe(true);
+  });
+
+  it('close_notify right after the handshake, no data: connectionMade, eofReceived, connectionLost(null) (the EOF waits for connectionMade)', async () => {
+    const { loop } = recordingLoop();
+    const sockets = await socketPair();
+    cleanups.push(() => sockets.close());
+    const serverProtocol = new RecordingProtocol();
+    const wrap = loop
+      .getTlsEngine()
+      .wrap(loop, { kind: 'socket', socket: sockets.server }, serverProtocol, {
+        ssl: contexts().serverContext,
+        serverSide: true,
+      });
+    const client = tlsConnect({
+      socket: sockets.client,
+      ca: certs.caCert,
+      servername: 'localhost',
+    });
+    client.on('error', () => {});
+    client.on('secureConnect', () => client.end());
+    await withTimeout(wrap, T, 'server wrap');
+    expect(await withTimeout(serverProtocol.waitLost(), T, 'server lost')).toBeNull();
+    expect(serverProtocol.names()).toEqual(['connectionMade', 'eofReceived', 'connectionLost']);
   });
 
   it('eofReceived() falsy closes the transport', async () => {

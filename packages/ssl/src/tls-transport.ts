@@ -1,12 +1,10 @@
-import type { Socket as NetSocket } from 'node:net';
-import type { PeerCertificate, TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import {
   type AbstractEventLoop,
   type BaseProtocol,
   type BufferedProtocol,
   type BytesLike,
   type ConnectionTracker,
-  type ExtraInfo,
   type Protocol,
   type TimerHandle,
   type Transport,
@@ -14,9 +12,16 @@ import {
   toBytes,
   toBytesList,
 } from '@x/transport-core';
-import { cipherBits } from './cipher-bits.js';
 import { ConnectionResetError, shutdownTimeoutError } from './tls-errors.js';
+import { osHandleOf, type TlsUnderlying, tlsExtraInfo } from './tls-extra-info.js';
 import type { TlsSettings } from './tls-settings.js';
+import {
+  attachTlsEvents,
+  destroyAfterFinish,
+  listenTlsData,
+  onceTlsFlushed,
+  type TlsSocketOwner,
+} from './tls-socket-events.js';
 
 /**
  * Life of a TLS transport after its handshake:
@@ -27,20 +32,6 @@ import type { TlsSettings } from './tls-settings.js';
  * `writeEof()` and the peer's EOF are half-closes inside `open`.
  */
 export type TlsTransportState = 'open' | 'shutdown' | 'closed';
-
-const kOwner = Symbol('TlsTransport');
-
-interface OwnedTlsSocket extends TLSSocket {
-  [kOwner]: TlsTransport;
-}
-
-/** Where a TLS transport runs: the raw Node socket (fast path) and/or the transport below (generic path). */
-export interface TlsUnderlying {
-  /** The raw `net.Socket` under the TLS socket, when there is one. */
-  readonly socket: NetSocket | null;
-  /** The transport under the TLS socket (generic path), for its extra info. */
-  readonly transport: Transport | null;
-}
 
 function isBuffered(protocol: BaseProtocol): protocol is BufferedProtocol {
   return typeof (protocol as Partial<BufferedProtocol>).getBuffer === 'function';
@@ -62,18 +53,24 @@ function isBuffered(protocol: BaseProtocol): protocol is BufferedProtocol {
  * - Extra info (`peername`, `sockname`, `socket`, `cipher`, `peercert`, `sslcontext`,
  *   `ssl_object`, `compression`) is taken at creation and survives close.
  */
-export class TlsTransport extends TransportBase implements Transport {
-  readonly #tls: OwnedTlsSocket;
+export class TlsTransport extends TransportBase implements Transport, TlsSocketOwner {
+  readonly #tls: TLSSocket;
   readonly #settings: TlsSettings;
   #state: TlsTransportState = 'open';
   #buffered: boolean;
   #made = false;
   #paused = false;
   #eofReceived = false;
+  /** The EOF came while delivery was not allowed (before connectionMade, or paused). */
+  #endPending = false;
   #eofSent = false;
+  /** Timer of the flush after close(), then of the linger (see {@link TlsTransport._flushed}). */
   #shutdownTimer: TimerHandle | null = null;
+  #lingering = false;
   #waiter: { resolve(t: Transport): void; reject(e: Error): void } | null;
   readonly #afterWrite = (): void => this._afterWrite();
+  /** Whether writes carry {@link TlsTransport._afterWrite} (see `#updateWriteCallbacks`). */
+  #writeCallbacks = false;
   /** The OS socket handle under Node's TLS wrap (fast path), for its write queue size. */
   readonly #osHandle: { readonly writeQueueSize: number } | null;
 
@@ -87,8 +84,7 @@ export class TlsTransport extends TransportBase implements Transport {
     waiter: { resolve(t: Transport): void; reject(e: Error): void },
   ) {
     super(loop, protocol, tlsExtraInfo(tls, settings, under), tracker);
-    this.#tls = tls as OwnedTlsSocket;
-    this.#tls[kOwner] = this;
+    this.#tls = tls;
     this.#settings = settings;
     this.#buffered = isBuffered(protocol);
     this.#waiter = waiter;
@@ -96,9 +92,8 @@ export class TlsTransport extends TransportBase implements Transport {
     // We decide when the write side ends (writeEof/close), not Node's half-open default.
     tls.allowHalfOpen = true;
     tls.pause();
-    tls.on('error', onTlsError);
-    tls.on('end', onTlsEnd);
-    tls.on('close', onTlsClose);
+    attachTlsEvents(tls, this);
+    this.#updateWriteCallbacks();
   }
 
   /**
@@ -118,9 +113,10 @@ export class TlsTransport extends TransportBase implements Transport {
       }
     }
     this.#made = true;
-    this.#tls.on('data', onTlsData);
+    listenTlsData(this.#tls);
     if (!this.#paused && !this._closing) this.#tls.resume();
     this.#settle(null);
+    this._deliverPendingEnd();
   }
 
   #settle(err: Error | null): void {
@@ -188,6 +184,18 @@ export class TlsTransport extends TransportBase implements Transport {
   /** The peer sent close_notify (or closed the raw connection). */
   _onEnd(): void {
     this.#eofReceived = true;
+    if (!this.#made || this.#paused) {
+      // Node can report the EOF of a paused socket (e.g. close_notify right after the
+      // handshake, before connectionMade): hold it until reading is allowed.
+      this.#endPending = true;
+      return;
+    }
+    this.#endPending = false;
+    if (this.#lingering) {
+      this.#cancelShutdownTimer();
+      this.#tls.destroy();
+      return;
+    }
     // After close() the transport ends by itself once flushed.
     if (this._connectionLost || this.#state !== 'open') return;
     let keepOpen: unknown = false;
@@ -199,6 +207,11 @@ export class TlsTransport extends TransportBase implements Transport {
     }
     if (!keepOpen) this.close();
     else if (this.#eofSent) this.#destroyWhenFlushed();
+  }
+
+  /** Delivers an EOF held by {@link TlsTransport._onEnd}, once reading is allowed. */
+  _deliverPendingEnd(): void {
+    if (this.#endPending && !this.#paused && !this._closing) this._onEnd();
   }
 
   #destroyWhenFlushed(): void {
@@ -222,6 +235,7 @@ export class TlsTransport extends TransportBase implements Transport {
     this.#paused = false;
     // Readable.resume() delivers on a later tick, never inside this call.
     if (this.#made) this.#tls.resume();
+    if (this.#endPending && this.#made) this._defer(deliverPendingEnd);
   }
 
   // ---- writing ----------------------------------------------------------------------
@@ -234,8 +248,11 @@ export class TlsTransport extends TransportBase implements Transport {
     }
     if (this.#eofSent) throw new Error('Cannot call write() after writeEof()');
     if (bytes.byteLength === 0) return;
-    this.#tls.write(bytes, this.#afterWrite);
-    this._maybePauseProtocol();
+    const tls = this.#tls;
+    if (this.#writeCallbacks) tls.write(bytes, this.#afterWrite);
+    else tls.write(bytes);
+    // The exact size is never above what the TLS socket holds: skip it while that is low.
+    if (tls.writableLength > this._flow.high) this._maybePauseProtocol();
   }
 
   writelines(listOfData: Iterable<BytesLike>): void {
@@ -249,14 +266,30 @@ export class TlsTransport extends TransportBase implements Transport {
     const tls = this.#tls;
     // One vectored write: the TLS socket gets every chunk in one _writev.
     tls.cork();
-    for (const bytes of list) tls.write(bytes, this.#afterWrite);
+    if (this.#writeCallbacks) for (const bytes of list) tls.write(bytes, this.#afterWrite);
+    else for (const bytes of list) tls.write(bytes);
     tls.uncork();
+    if (tls.writableLength > this._flow.high) this._maybePauseProtocol();
+  }
+
+  /** A write reached the layer below, or the TLS socket drained: maybe resume a paused writer. */
+  _afterWrite(): void {
+    if (this._flow.paused) this._maybeResumeProtocol();
+  }
+
+  override setWriteBufferLimits(high?: number | null, low?: number | null): void {
+    this._flow.setLimits(high, low);
+    this.#updateWriteCallbacks();
     this._maybePauseProtocol();
   }
 
-  /** A write reached the layer below: maybe resume a paused writer. */
-  _afterWrite(): void {
-    if (this._flow.paused) this._maybeResumeProtocol();
+  /**
+   * A pause above a high watermark of at least the TLS socket's own means a write
+   * returned false, so its 'drain' event will come: that is when to resume, at no cost per
+   * write. Below it, each write carries a callback to see the buffer fall.
+   */
+  #updateWriteCallbacks(): void {
+    this.#writeCallbacks = this._flow.high < this.#tls.writableHighWaterMark;
   }
 
   /**
@@ -270,7 +303,8 @@ export class TlsTransport extends TransportBase implements Transport {
     const size = tls.writableLength;
     const osHandle = this.#osHandle;
     if (size === 0 || osHandle === null || osHandle.writeQueueSize > 0) return size;
-    const inFlight = (tls as unknown as { _writableState?: { writelen?: unknown } })._writableState?.writelen;
+    const inFlight = (tls as unknown as { _writableState?: { writelen?: unknown } })._writableState
+      ?.writelen;
     return typeof inFlight === 'number' ? size - inFlight : size;
   }
 
@@ -312,7 +346,32 @@ export class TlsTransport extends TransportBase implements Transport {
     }
     // Keep reading (and dropping) meanwhile, so the peer's close_notify never backs up.
     tls.resume();
-    this.#destroyWhenFlushed();
+    if (tls.writableFinished) this._flushed();
+    else onceTlsFlushed(tls);
+  }
+
+  /**
+   * close() has sent everything and close_notify: the connection is done for the
+   * application (`connectionLost(null)`). The socket lingers, reading and dropping,
+   * until the peer's EOF (at most `sslShutdownTimeout`): closing it at once while the
+   * peer still sends (a TLS 1.3 server sends its session tickets late) would answer
+   * with a TCP RST, and an RST makes the peer's OS drop data it has not read yet.
+   */
+  _flushed(): void {
+    if (this._connectionLost) return;
+    this.#cancelShutdownTimer();
+    this.#state = 'closed';
+    if (this.#eofReceived || this._loop.isClosed()) {
+      this.#tls.destroy();
+    } else {
+      this.#lingering = true;
+      this.#shutdownTimer = this._loop.callLater(
+        this.#settings.shutdownTimeout,
+        onLingerTimeout,
+        this.#tls,
+      );
+    }
+    this._scheduleConnectionLost(null);
   }
 
   abort(): void {
@@ -348,11 +407,18 @@ export class TlsTransport extends TransportBase implements Transport {
   /** The TLS socket closed (both sides done, or destroyed). */
   _onClose(): void {
     this.#state = 'closed';
+    this.#lingering = false;
     this.#cancelShutdownTimer();
     if (!this._connectionLost) this._scheduleConnectionLost(null);
   }
 
   _onError(err: Error): void {
+    if (this._connectionLost) {
+      // Lingering after close(), or already lost: nobody to tell.
+      this.#cancelShutdownTimer();
+      this.#tls.destroy();
+      return;
+    }
     this._fatalError(err, 'Fatal error on SSL transport');
   }
 
@@ -367,17 +433,10 @@ export class TlsTransport extends TransportBase implements Transport {
   }
 
   protected _release(): void {
+    if (this.#lingering) return;
     this.#cancelShutdownTimer();
     if (!this.#tls.destroyed) this.#tls.destroy();
   }
-}
-
-/** Node's TLS wrap keeps the socket's libuv handle as `_parent` (internal, hence the checks). */
-function osHandleOf(tls: TLSSocket): { readonly writeQueueSize: number } | null {
-  const parent = (tls as unknown as { _handle?: { _parent?: { writeQueueSize?: unknown } } | null })._handle?._parent;
-  return parent !== undefined && typeof parent.writeQueueSize === 'number'
-    ? (parent as { readonly writeQueueSize: number })
-    : null;
 }
 
 function toBufferView(value: unknown): Uint8Array {
@@ -389,70 +448,14 @@ function toBufferView(value: unknown): Uint8Array {
   return buf;
 }
 
-function tlsExtraInfo(
-  tls: TLSSocket,
-  settings: TlsSettings,
-  under: TlsUnderlying,
-): Partial<ExtraInfo> {
-  const extra: Partial<Record<keyof ExtraInfo, unknown>> = { ...settings.extra };
-  const lower = under.transport;
-  const raw = under.socket;
-  if (lower !== null) {
-    for (const key of ['peername', 'sockname', 'socket'] as const) {
-      const value = lower.getExtraInfo(key);
-      if (value !== null) extra[key] ??= value;
-    }
-  }
-  if (raw !== null) {
-    extra.socket ??= raw;
-    const peer = socketAddress(raw.remoteAddress, raw.remotePort);
-    const local = socketAddress(raw.localAddress, raw.localPort);
-    if (peer !== null) extra.peername ??= peer;
-    if (local !== null) extra.sockname ??= local;
-  }
-  const cipher = tls.getCipher();
-  if (cipher)
-    extra.cipher = Object.freeze([
-      cipher.name,
-      tls.getProtocol() ?? cipher.version,
-      cipherBits(cipher.name),
-    ]);
-  const cert: PeerCertificate | Record<string, never> = tls.getPeerCertificate();
-  extra.peercert = cert && Object.keys(cert).length > 0 ? cert : null;
-  extra.sslcontext = settings.context;
-  extra.ssl_object = tls;
-  extra.compression = null;
-  return extra as Partial<ExtraInfo>;
-}
-
-function socketAddress(
-  host: string | undefined,
-  port: number | undefined,
-): readonly [string, number] | null {
-  if (host === undefined || port === undefined) return null;
-  return Object.freeze([host, port] as const);
-}
-
-function onTlsData(this: OwnedTlsSocket, chunk: Buffer): void {
-  this[kOwner]._onData(chunk);
-}
-
-function onTlsEnd(this: OwnedTlsSocket): void {
-  this[kOwner]._onEnd();
-}
-
-function onTlsClose(this: OwnedTlsSocket): void {
-  this[kOwner]._onClose();
-}
-
-function onTlsError(this: OwnedTlsSocket, err: Error): void {
-  this[kOwner]._onError(err);
-}
-
-function destroyAfterFinish(this: TLSSocket): void {
-  this.destroy();
+function onLingerTimeout(tls: TLSSocket): void {
+  tls.destroy();
 }
 
 function onShutdownTimeout(transport: TlsTransport): void {
   transport._shutdownTimedOut();
+}
+
+function deliverPendingEnd(transport: TlsTransport): void {
+  transport._deliverPendingEnd();
 }

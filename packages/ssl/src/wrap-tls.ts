@@ -104,6 +104,8 @@ export function wrapTls(
     const initial = settings.initialData;
     if (target.kind === 'socket') {
       socket = target.socket;
+      // As asyncio does for every TCP transport (TLS included): no Nagle delay on small records.
+      if (socket.remotePort !== undefined) socket.setNoDelay(true);
       // Bytes read before the upgrade go first: Node's TLS wrap drains the socket's readable buffer.
       if (initial !== null && initial.byteLength > 0) socket.unshift(Buffer.from(initial));
       stream = socket;

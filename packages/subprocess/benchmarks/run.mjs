@@ -7,14 +7,16 @@
  * (`head -c BYTES /dev/zero` through a stdout pipe) and cat (BYTES into `cat` and back).
  * Each cell is its own process (worker.mjs), pinned with its children to one CPU as the
  * anchors are (taskset -c 0, when there is taskset). Rounds are interleaved; figures are
- * medians, given as ratios to raw node:child_process measured in the same run. When
+ * medians, and ratios are medians of per-round ratios to raw node:child_process measured
+ * in the same run (paired, so a busy spell on a shared machine hits both sides). When
  * /usr/bin/python3 has uvloop and the shared anchors are there, uvloop runs in the same
  * rounds too (their subproc_asyncio.py --uvloop), so "target" = the better of raw Node
  * and uvloop, as the issue states it.
  *
  * Env: BENCH_QUICK=1 (short smoke run), REPS [3], DURATION [2.5] s, WARMUP [0.5] s,
  * BYTES [268435456] per child (read/cat), INFLIGHT [8], MODES ["spawn spawn-pipes read cat"],
- * IMPLS ["node ours uvloop"] (also: asyncio), PIN [1], BENCH_JSON=path for the figures as JSON.
+ * IMPLS ["node ours uvloop"] (also: asyncio), PIN [1], BENCH_JSON=path for the figures as JSON,
+ * BENCH_WORKER=path of another worker.mjs (e.g. a bundled snapshot).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -116,15 +118,33 @@ for (let rep = 1; rep <= REPS; rep++) {
   }
 }
 
+/** Median over rounds of `ours / baseline(round)`: paired within a round, so a machine that slows down for a while skews both sides alike. */
+function pairedRatio(mode, baseline) {
+  const ours = samples[mode].ours ?? [];
+  const ratios = ours.map((value, round) => {
+    const base = baseline(round);
+    return value !== null && base ? value / base : null;
+  });
+  return median(ratios);
+}
+
 const results = {};
-const header = ['mode', 'unit', ...IMPLS, 'ours / node', 'ours / target'];
+const header = [
+  'mode',
+  'unit',
+  ...IMPLS.map((impl) => `${impl} (median)`),
+  'ours / node',
+  'ours / target',
+];
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
 for (const mode of MODES) {
   const med = Object.fromEntries(IMPLS.map((impl) => [impl, median(samples[mode][impl])]));
-  const target = Math.max(med.node ?? 0, med.uvloop ?? 0);
-  const vsNode = med.ours && med.node ? med.ours / med.node : null;
-  const vsTarget = med.ours && target ? med.ours / target : null;
+  const at = (impl, round) => samples[mode][impl]?.[round] ?? null;
+  const vsNode = pairedRatio(mode, (round) => at('node', round));
+  const vsTarget = pairedRatio(mode, (round) =>
+    Math.max(at('node', round) ?? 0, at('uvloop', round) ?? 0),
+  );
   results[mode] = {
     medians: med,
     samples: samples[mode],
@@ -137,4 +157,7 @@ for (const mode of MODES) {
     `| ${mode} | ${unit} | ${cells.join(' | ')} | ${vsNode?.toFixed(2) ?? 'n/a'}x | ${vsTarget?.toFixed(2) ?? 'n/a'}x |`,
   );
 }
+console.log(
+  'ratios: median over rounds of the per-round ratio; target = the better of node and uvloop',
+);
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2));

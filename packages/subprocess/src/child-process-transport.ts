@@ -230,6 +230,8 @@ export class ChildProcessTransport
 
   /** @internal An error Node reports on the ChildProcess after spawning (e.g. kill failed). */
   _onChildError(err: Error): void {
+    // The `signal` spawn option aborting: Node kills the child and says so; expected.
+    if (err.name === 'AbortError') return;
     this._loop.callExceptionHandler({
       message: 'Error on subprocess',
       exception: err,
@@ -280,7 +282,7 @@ export class ChildProcessTransport
         try {
           (this._protocol as SubprocessProtocol).pipeConnectionLost?.(event.fd, event.exc);
         } catch (err) {
-          this.#fail(err, 'pipeConnectionLost');
+          this._callbackFailed(err, 'pipeConnectionLost');
         }
         break;
       case 'exited':
@@ -293,11 +295,12 @@ export class ChildProcessTransport
   }
 
   #deliverData(fd: 1 | 2, data: Uint8Array): void {
-    if (this.#failed) return;
+    // No data after close() (SPEC rule 5), e.g. held data when connectionMade closed.
+    if (this.#failed || this.#closeCalled) return;
     try {
       (this._protocol as SubprocessProtocol).pipeDataReceived?.(fd, data);
     } catch (err) {
-      this.#fail(err, 'pipeDataReceived');
+      this._callbackFailed(err, 'pipeDataReceived');
     }
   }
 
@@ -306,15 +309,11 @@ export class ChildProcessTransport
     try {
       (this._protocol as SubprocessProtocol)[name]?.();
     } catch (err) {
-      this.#fail(err, name);
+      this._callbackFailed(err, name);
     }
   }
 
-  #fail(err: unknown, callbackName: string): void {
-    this.#failed = true;
-    this._callbackFailed(err, callbackName);
-  }
-
+  /** A protocol callback threw: report, kill, and no more data to this protocol (rule 9). */
   override _callbackFailed(err: unknown, callbackName: string): void {
     this.#failed = true;
     super._callbackFailed(err, callbackName);

@@ -1,5 +1,14 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,6 +122,19 @@ describe('connectReadPipe / connectWritePipe over a FIFO', () => {
     expect(reader.receivedLength).toBe(n * 16 * 1024);
   });
 
+  it('writelines() takes the path of write(): pauseWriting above high, everything arrives in order', async () => {
+    const { rt, reader, wt, writer } = await connectBoth();
+    rt.pauseReading();
+    const parts = Array.from({ length: 64 }, (_, i) => Buffer.alloc(16 * 1024, i));
+    wt.writelines(parts);
+    expect(writer.count('pauseWriting')).toBe(1);
+    expect(wt.getWriteBufferSize()).toBeGreaterThan(64 * 1024);
+    rt.resumeReading();
+    wt.close();
+    await withTimeout(reader.waitLost(), T, 'reader connectionLost');
+    expect(reader.received().equals(Buffer.concat(parts))).toBe(true);
+  });
+
   it('setWriteBufferLimits validates (RangeError) and keeps the transport usable', async () => {
     const { wt } = await connectBoth();
     expect(() => wt.setWriteBufferLimits(-1)).toThrow(RangeError);
@@ -215,6 +237,18 @@ describe('connectReadPipe / connectWritePipe over a FIFO', () => {
     expect(bad?.code).toBe('EBADF');
   });
 
+  it('a Node stream with a fd: an fs.ReadStream of a FIFO (the transport takes the fd over)', async () => {
+    const rfd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const wfd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    const stream = createReadStream('', { fd: rfd, autoClose: false });
+    const [rt, reader] = await loop.connectReadPipe(() => new RecordingProtocol(), stream);
+    expect(rt.getExtraInfo('pipe')).toBe(stream);
+    writeSync(wfd, 'via fs.ReadStream');
+    closeSync(wfd);
+    expect(await withTimeout(reader.waitLost(), T, 'connectionLost')).toBeNull();
+    expect(reader.text()).toBe('via fs.ReadStream');
+  });
+
   it('a Node stream with a fd: the stdout socket of a node:child_process child', async () => {
     const child = spawn('/bin/sh', ['-c', 'printf from-node-child'], {
       stdio: ['ignore', 'pipe', 'ignore'],
@@ -232,6 +266,30 @@ describe('connectReadPipe / connectWritePipe over a FIFO', () => {
       T,
       'child exit',
     );
+  });
+
+  it('paused in connectionMade, a Node child stdout that ends meanwhile: nothing lost on resumeReading', async () => {
+    const child = spawn('/bin/sh', ['-c', 'printf held-then-eof'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const reader = new RecordingProtocol({
+      hooks: { connectionMade: (p) => p.transport?.pauseReading() },
+    });
+    const [rt] = await loop.connectReadPipe(() => reader, child.stdout as Socket);
+    // node:child_process resumes a child's stdio at exit; the transport must hold it.
+    await withTimeout(
+      new Promise((resolve) =>
+        child.exitCode !== null ? resolve(null) : child.once('exit', resolve),
+      ),
+      T,
+      'child exit',
+    );
+    for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(reader.receivedLength).toBe(0);
+    rt.resumeReading();
+    expect(await withTimeout(reader.waitLost(), T, 'connectionLost')).toBeNull();
+    expect(reader.text()).toBe('held-then-eof');
+    reader.assertGrammar({ complete: true });
   });
 
   it('B-103: writing to a FIFO whose reader is gone ends with connectionLost(EPIPE), no handler call', async () => {

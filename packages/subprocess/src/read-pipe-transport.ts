@@ -7,8 +7,7 @@ import type {
   Protocol,
   ReadTransport,
 } from '@x/transport-core';
-import { TransportBase } from '@x/transport-core';
-import { feedBuffered } from './feed-buffered.js';
+import { feedBuffered, TransportBase } from '@x/transport-core';
 
 /** Back-pointer from the socket to its transport: handlers are module functions, not closures. */
 const kOwner = Symbol('ReadPipeTransport');
@@ -201,7 +200,10 @@ export class ReadPipeTransport extends TransportBase implements ReadTransport {
 
   /** @internal */
   _onClose(): void {
-    // Closed underneath us (e.g. destroyed by its owner) without EOF or error.
-    if (!this._connectionLost) this._forceClose(null);
+    // After EOF Node destroys the socket by itself; held chunks and the EOF are still
+    // to be delivered (on resumeReading), so only a close without EOF ends us here
+    // (e.g. the socket was destroyed by its owner).
+    if (this._connectionLost || this.#endSeen) return;
+    this._forceClose(null);
   }
 }

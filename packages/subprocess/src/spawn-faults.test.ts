@@ -190,4 +190,20 @@ describe('subprocess: bad input and faults', () => {
       expect(p.names().at(-1)).toBe('connectionLost');
     });
   }
+
+  it('a throwing pauseWriting (forwarded from the stdin pipe) is fatal too: reported, child killed', async () => {
+    const boom = new Error('boom in pauseWriting');
+    const p = new RecordingSubprocessProtocol();
+    p.throwFrom = { name: 'pauseWriting', error: boom };
+    const [t] = await loop.subprocessShell(() => p, 'exec sleep 30', { stdout: DEVNULL });
+    transports.push(t);
+    const stdin = t.getPipeTransport(0) as WritePipeTransport;
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let i = 0; i < 1024 && !p.names().includes('pauseWriting'); i++) stdin.write(chunk);
+    expect(await withTimeout(p.lost, T, 'connectionLost')).toBe(boom);
+    expect(errors.map((e) => e.message)).toContain(
+      'Fatal error: protocol.pauseWriting() call failed.',
+    );
+    expect(t.getReturncode()).toBe(-9);
+  });
 });

@@ -1,8 +1,9 @@
 /**
  * The transport conformance kit (`@x/transport-core/testing`) run against the real TCP
  * and Unix socket transports: client side over 127.0.0.1 (and ::1 when the host has
- * it), server side (accepted connections), and Unix sockets in a temp dir. The peer is
- * a raw `net.Socket`.
+ * it), server side (`createServer`), `connectAcceptedSocket`, and Unix sockets in a temp
+ * dir (client and server side), plus refused connections. The peer is a raw
+ * `net.Socket`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -171,7 +172,25 @@ const hasIpv6Loopback = Object.values(networkInterfaces())
   .flat()
   .some((info) => info?.address === '::1');
 
-defineTransportConformance(t, 'TCP client 127.0.0.1', tcpClient('127.0.0.1'));
+/** A connection to a port nobody listens on (it was just closed): ECONNREFUSED. */
+async function refusedConnect(ctx: ConformanceContext): Promise<unknown> {
+  const loop = makeLoop(ctx);
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return loop.createConnection(ctx.protocolFactory, '127.0.0.1', port);
+}
+
+/** A Unix socket path nobody listens on: ENOENT. */
+async function refusedUnixConnect(ctx: ConformanceContext): Promise<unknown> {
+  const loop = makeLoop(ctx);
+  return loop.createUnixConnection(ctx.protocolFactory, join(tempDir(ctx), 'nobody.sock'));
+}
+
+defineTransportConformance(t, 'TCP client 127.0.0.1', tcpClient('127.0.0.1'), {
+  failingConnect: refusedConnect,
+});
 if (hasIpv6Loopback) defineTransportConformance(t, 'TCP client ::1', tcpClient('::1'));
 defineTransportConformance(t, 'TCP server side', tcpServerSide, {
   capabilities: { connectRejects: false },
@@ -180,7 +199,10 @@ defineTransportConformance(t, 'TCP connectAcceptedSocket', acceptedSocket, {
   capabilities: { connectRejects: true },
 });
 // A Unix socket has no RST: destroying the peer is an orderly close.
-defineTransportConformance(t, 'Unix socket client', unixClient, { capabilities: { reset: false } });
+defineTransportConformance(t, 'Unix socket client', unixClient, {
+  capabilities: { reset: false },
+  failingConnect: refusedUnixConnect,
+});
 defineTransportConformance(t, 'Unix socket server side', unixServerSide, {
   capabilities: { reset: false, connectRejects: false },
 });

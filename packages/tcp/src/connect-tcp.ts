@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
-import { isIP, Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { type AbstractEventLoop, type InetAddress, unbracketHost } from '@x/transport-core';
-import { createOnreadSocket } from './onread-socket.js';
+import { type OpeningSocket, openSocket } from './open-socket.js';
 
 /** How {@link connectTcp} connects. */
 export interface ConnectTcpOptions {
@@ -66,31 +66,16 @@ function connectOne(
   local: Target | null,
   localPort: number,
   onread: boolean,
-): {
-  socket: Socket;
-  done: Promise<Socket>;
-} {
-  const socket = onread ? createOnreadSocket() : new Socket({ allowHalfOpen: true });
-  // No read may happen before connectionMade: stay paused until the transport starts reading.
-  socket.pause();
-  const done = new Promise<Socket>((res, rej) => {
-    const onError = (err: Error) => {
-      socket.destroy();
-      rej(err);
-    };
-    socket.once('error', onError);
-    socket.once('connect', () => {
-      socket.removeListener('error', onError);
-      res(socket);
-    });
-  });
-  socket.connect({
-    host: target.address,
-    port,
-    family: target.family,
-    ...(local !== null ? { localAddress: local.address, localPort } : {}),
-  });
-  return { socket, done };
+): OpeningSocket {
+  return openSocket(
+    {
+      host: target.address,
+      port,
+      family: target.family,
+      ...(local !== null ? { localAddress: local.address, localPort } : {}),
+    },
+    onread,
+  );
 }
 
 /** The error of a failed connect: asyncio's rules for one or many failed attempts. */
@@ -127,7 +112,7 @@ export async function connectTcp(
     targets = interleaveTargets(targets, options.interleave ?? 1);
   }
   const errors: Error[] = [];
-  const start = (target: Target): { socket: Socket; done: Promise<Socket> } => {
+  const start = (target: Target): OpeningSocket => {
     let local: Target | null = null;
     if (locals !== null) {
       local = locals.find((l) => l.family === target.family) ?? null;
@@ -158,7 +143,7 @@ export async function connectTcp(
 function staggered(
   loop: AbstractEventLoop,
   targets: Target[],
-  start: (target: Target) => { socket: Socket; done: Promise<Socket> },
+  start: (target: Target) => OpeningSocket,
   delay: number,
   fail: (errors: Error[]) => Error,
 ): Promise<Socket> {

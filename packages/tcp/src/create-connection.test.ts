@@ -39,7 +39,9 @@ describe('createConnection', () => {
     const { loop } = setup();
     const port = await closedPort();
     const protocol = new RecordingProtocol();
-    const err = await loop.createConnection(() => protocol, '127.0.0.1', port).catch((e: unknown) => e);
+    const err = await loop
+      .createConnection(() => protocol, '127.0.0.1', port)
+      .catch((e: unknown) => e);
     expect((err as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
     expect(protocol.events).toEqual([]);
   });
@@ -47,7 +49,9 @@ describe('createConnection', () => {
   it('DNS failure: rejects with the resolver error', async () => {
     const { loop } = setup();
     const protocol = new RecordingProtocol();
-    const err = await loop.createConnection(() => protocol, 'no-such-host.invalid', 80).catch((e: unknown) => e);
+    const err = await loop
+      .createConnection(() => protocol, 'no-such-host.invalid', 80)
+      .catch((e: unknown) => e);
     expect(['ENOTFOUND', 'EAI_AGAIN']).toContain((err as NodeJS.ErrnoException).code);
     expect(protocol.events).toEqual([]);
   });
@@ -56,7 +60,9 @@ describe('createConnection', () => {
     const { loop } = setup();
     const { port } = await rawServer(cleanups);
     const err = await loop
-      .createConnection(() => new RecordingProtocol(), '127.0.0.1', port, { localAddr: ['192.0.2.1', 0] })
+      .createConnection(() => new RecordingProtocol(), '127.0.0.1', port, {
+        localAddr: ['192.0.2.1', 0],
+      })
       .catch((e: unknown) => e);
     expect((err as NodeJS.ErrnoException).code).toBe('EADDRNOTAVAIL');
   });
@@ -64,7 +70,9 @@ describe('createConnection', () => {
   it('IPv6 loopback and family', async () => {
     const { loop } = setup();
     const { port, accepted } = await rawServer(cleanups, '::1');
-    const [transport] = await loop.createConnection(() => new RecordingProtocol(), '::1', port, { family: 6 });
+    const [transport] = await loop.createConnection(() => new RecordingProtocol(), '::1', port, {
+      family: 6,
+    });
     cleanups.add(() => transport.abort());
     await accepted();
     expect((transport.getExtraInfo('peername') as readonly [string, number])[0]).toBe('::1');
@@ -77,10 +85,15 @@ describe('createConnection', () => {
   it('host names: localhost with happyEyeballsDelay and interleave connects', async () => {
     const { loop } = setup();
     const { port, accepted } = await rawServer(cleanups);
-    const [transport] = await loop.createConnection(() => new RecordingProtocol(), 'localhost', port, {
-      happyEyeballsDelay: 50,
-      interleave: 1,
-    });
+    const [transport] = await loop.createConnection(
+      () => new RecordingProtocol(),
+      'localhost',
+      port,
+      {
+        happyEyeballsDelay: 50,
+        interleave: 1,
+      },
+    );
     cleanups.add(() => transport.abort());
     await accepted();
     expect((transport.getExtraInfo('peername') as readonly [string, number])[1]).toBe(port);
@@ -99,9 +112,14 @@ describe('createConnection', () => {
   it('localAddr binds the local side', async () => {
     const { loop } = setup();
     const { port, accepted } = await rawServer(cleanups);
-    const [transport] = await loop.createConnection(() => new RecordingProtocol(), '127.0.0.1', port, {
-      localAddr: ['127.0.0.1', 0],
-    });
+    const [transport] = await loop.createConnection(
+      () => new RecordingProtocol(),
+      '127.0.0.1',
+      port,
+      {
+        localAddr: ['127.0.0.1', 0],
+      },
+    );
     cleanups.add(() => transport.abort());
     const peer = await accepted();
     expect(transport.getExtraInfo('sockname')).toEqual(['127.0.0.1', peer.remotePort]);
@@ -112,7 +130,12 @@ describe('createConnection', () => {
     const { port, accepted } = await rawServer(cleanups);
     const sock = await rawConnect(cleanups, port);
     const peer = await accepted();
-    const [transport, protocol] = await loop.createConnection(() => new RecordingProtocol(), null, null, { sock });
+    const [transport, protocol] = await loop.createConnection(
+      () => new RecordingProtocol(),
+      null,
+      null,
+      { sock },
+    );
     cleanups.add(() => transport.abort());
     expect(transport.getExtraInfo('socket')).toBe(sock);
     peer.write('via sock');
@@ -126,14 +149,42 @@ describe('createConnection', () => {
     const { port, accepted } = await rawServer(cleanups);
     const boom = new Error('bad connectionMade');
     const protocol = new RecordingProtocol({ throwFrom: 'connectionMade', error: boom });
-    const err = await loop.createConnection(() => protocol, '127.0.0.1', port).catch((e: unknown) => e);
+    const err = await loop
+      .createConnection(() => protocol, '127.0.0.1', port)
+      .catch((e: unknown) => e);
     expect(err).toBe(boom);
     expect(await wait(protocol.waitLost(), 'connectionLost')).toBe(boom);
     expect(errors[0]?.message).toBe('Fatal error: protocol.connectionMade() call failed.');
     const peer = await accepted();
     await wait(
       new Promise((resolve) => {
-        peer.once('end', resolve);
+        if (peer.readableEnded) resolve(null);
+        else peer.once('end', resolve);
+        peer.resume();
+      }),
+      'peer sees EOF',
+    );
+  });
+
+  it('a throwing protocol factory rejects with its error and closes the socket', async () => {
+    const { loop } = setup();
+    const { port, accepted } = await rawServer(cleanups);
+    const boom = new Error('no protocol');
+    const err = await loop
+      .createConnection(
+        () => {
+          throw boom;
+        },
+        '127.0.0.1',
+        port,
+      )
+      .catch((e: unknown) => e);
+    expect(err).toBe(boom);
+    const peer = await accepted();
+    await wait(
+      new Promise((resolve) => {
+        if (peer.readableEnded) resolve(null);
+        else peer.once('end', resolve);
         peer.resume();
       }),
       'peer sees EOF',
@@ -152,10 +203,26 @@ describe('createConnection', () => {
       ['sock not a socket', [() => ({}), null, null, { sock: {} }], TypeError],
       ['bad family', [() => ({}), '127.0.0.1', 80, { family: 5 }], TypeError],
       ['bad localAddr', [() => ({}), '127.0.0.1', 80, { localAddr: ['127.0.0.1'] }], TypeError],
-      ['negative happyEyeballsDelay', [() => ({}), '127.0.0.1', 80, { happyEyeballsDelay: -1 }], RangeError],
-      ['serverHostname without ssl', [() => ({}), '127.0.0.1', 80, { serverHostname: 'x' }], TypeError],
-      ['sslHandshakeTimeout without ssl', [() => ({}), '127.0.0.1', 80, { sslHandshakeTimeout: 10 }], TypeError],
-      ['sslShutdownTimeout without ssl', [() => ({}), '127.0.0.1', 80, { sslShutdownTimeout: 10 }], TypeError],
+      [
+        'negative happyEyeballsDelay',
+        [() => ({}), '127.0.0.1', 80, { happyEyeballsDelay: -1 }],
+        RangeError,
+      ],
+      [
+        'serverHostname without ssl',
+        [() => ({}), '127.0.0.1', 80, { serverHostname: 'x' }],
+        TypeError,
+      ],
+      [
+        'sslHandshakeTimeout without ssl',
+        [() => ({}), '127.0.0.1', 80, { sslHandshakeTimeout: 10 }],
+        TypeError,
+      ],
+      [
+        'sslShutdownTimeout without ssl',
+        [() => ({}), '127.0.0.1', 80, { sslShutdownTimeout: 10 }],
+        TypeError,
+      ],
     ];
     for (const [name, args, type] of cases) {
       it(name, async () => {

@@ -1,4 +1,4 @@
-import { Server as NetServer, Socket } from 'node:net';
+import { Server as NetServer } from 'node:net';
 import type {
   AbstractEventLoop,
   CreateUnixConnectionOptions,
@@ -9,11 +9,11 @@ import type {
 } from '@x/transport-core';
 import { describeType } from '@x/transport-core';
 import { listenOne, serverAddress } from './listen.js';
-import { createOnreadSocket } from './onread-socket.js';
+import { openSocket } from './open-socket.js';
 import { startTransport } from './start-transport.js';
 import { TcpServer } from './tcp-server.js';
 import { resolveTls } from './tls-options.js';
-import { cleanupUnixPath, inodeOf, prepareUnixPath, validateUnixPath } from './unix-path.js';
+import { inodeOf, keepOrCleanUnixPath, prepareUnixPath, validateUnixPath } from './unix-path.js';
 import {
   validateBacklog,
   validateConnectedSocket,
@@ -21,24 +21,6 @@ import {
   validateFlag,
   validateOptions,
 } from './validate.js';
-
-function connectUnix(path: string, onread: boolean): Promise<Socket> {
-  const socket = onread ? createOnreadSocket() : new Socket({ allowHalfOpen: true });
-  // No read before connectionMade: the transport resumes reading.
-  socket.pause();
-  return new Promise<Socket>((resolve, reject) => {
-    const onError = (err: Error) => {
-      socket.destroy();
-      reject(err);
-    };
-    socket.once('error', onError);
-    socket.once('connect', () => {
-      socket.removeListener('error', onError);
-      resolve(socket);
-    });
-    socket.connect({ path });
-  });
-}
 
 /**
  * `loop.createUnixConnection` (asyncio `create_unix_connection`): connects to the Unix
@@ -64,7 +46,7 @@ export async function createUnixConnection<P extends StreamProtocol>(
     throw new TypeError('you have to pass serverHostname when using ssl');
   }
   const tls = resolveTls(loop, options, false);
-  const socket = sock ?? (await connectUnix(p as string, tls === null));
+  const socket = sock ?? (await openSocket({ path: p as string }, tls === null).done);
   const extra = p !== null ? { peername: p, sockname: '' } : {};
   return startTransport(loop, protocolFactory, socket, { tls, serverSide: false, extra });
 }
@@ -124,9 +106,7 @@ export async function createUnixServer(
       adopt: true,
       addressOf: () => p,
       extraFor: () => ({ sockname: p, peername: '' }),
-      onClose: () => {
-        if (cleanup) cleanupUnixPath(p, inode);
-      },
+      onClose: () => keepOrCleanUnixPath(p, inode, cleanup),
       listen: async (onConnection) => {
         await prepareUnixPath(p);
         const listening = await listenOne({ path: p, backlog }, onConnection);

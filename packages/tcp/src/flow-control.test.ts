@@ -1,5 +1,9 @@
 import type { Socket } from 'node:net';
-import { RecordingBufferedProtocol, RecordingProtocol, withTimeout } from '@x/transport-core/testing';
+import {
+  RecordingBufferedProtocol,
+  RecordingProtocol,
+  withTimeout,
+} from '@x/transport-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cleanups, clientPair, makeLoop, readBytes, serverPair } from './test-support.js';
 
@@ -64,7 +68,11 @@ describe('write flow control (SPEC §4.6)', () => {
 
   it('pauseWriting above high, resumeWriting at <= low, each once per episode; size exact', async () => {
     const { loop } = setup();
-    const { transport, protocol, peer } = await clientPair(loop, cleanups, () => new RecordingProtocol());
+    const { transport, protocol, peer } = await clientPair(
+      loop,
+      cleanups,
+      () => new RecordingProtocol(),
+    );
     peer.pause();
     transport.setWriteBufferLimits(256 * 1024, 64 * 1024);
     const chunk = Buffer.alloc(64 * 1024, 1);
@@ -102,7 +110,11 @@ describe('write flow control (SPEC §4.6)', () => {
 
   it('lowering high below the buffered size pauses at once (setWriteBufferLimits)', async () => {
     const { loop } = setup();
-    const { transport, protocol, peer } = await clientPair(loop, cleanups, () => new RecordingProtocol());
+    const { transport, protocol, peer } = await clientPair(
+      loop,
+      cleanups,
+      () => new RecordingProtocol(),
+    );
     peer.pause();
     transport.setWriteBufferLimits(1 << 30);
     while (transport.getWriteBufferSize() === 0) transport.write(Buffer.alloc(1024 * 1024));
@@ -113,7 +125,11 @@ describe('write flow control (SPEC §4.6)', () => {
 
   it('no resumeWriting after the connection is lost while paused', async () => {
     const { loop } = setup();
-    const { transport, protocol, peer } = await clientPair(loop, cleanups, () => new RecordingProtocol());
+    const { transport, protocol, peer } = await clientPair(
+      loop,
+      cleanups,
+      () => new RecordingProtocol(),
+    );
     peer.pause();
     transport.setWriteBufferLimits(0);
     while (protocol.count('pauseWriting') === 0) transport.write(Buffer.alloc(1024 * 1024));
@@ -124,7 +140,11 @@ describe('write flow control (SPEC §4.6)', () => {
 
   it('a throwing pauseWriting is fatal like any callback (SPEC §6.3)', async () => {
     const { loop, errors } = setup();
-    const { transport, protocol, peer } = await clientPair(loop, cleanups, () => new RecordingProtocol({ throwFrom: 'pauseWriting' }));
+    const { transport, protocol, peer } = await clientPair(
+      loop,
+      cleanups,
+      () => new RecordingProtocol({ throwFrom: 'pauseWriting' }),
+    );
     peer.pause();
     transport.setWriteBufferLimits(0);
     while (protocol.count('pauseWriting') === 0) transport.write(Buffer.alloc(1024 * 1024));
@@ -137,7 +157,9 @@ describe('writelines (SPEC §6.1)', () => {
   it('reaches the OS as one vectored write, in order; validates every item first', async () => {
     const { loop } = setup();
     const { transport, peer } = await clientPair(loop, cleanups, () => new RecordingProtocol());
-    const socket = transport.getExtraInfo('socket') as Socket & { _writev: (...a: unknown[]) => unknown };
+    const socket = transport.getExtraInfo('socket') as Socket & {
+      _writev: (...a: unknown[]) => unknown;
+    };
     let writev = 0;
     const original = socket._writev.bind(socket);
     socket._writev = (...args: unknown[]) => {
@@ -145,7 +167,12 @@ describe('writelines (SPEC §6.1)', () => {
       return original(...args);
     };
     expect(() => transport.writelines([Buffer.from('a'), 'b' as never])).toThrow(TypeError);
-    transport.writelines([Buffer.from('S'), new Uint8Array([0x50]), new DataView(new Uint8Array([0x41]).buffer), Buffer.from('M')]);
+    transport.writelines([
+      Buffer.from('S'),
+      new Uint8Array([0x50]),
+      new DataView(new Uint8Array([0x41]).buffer),
+      Buffer.from('M'),
+    ]);
     expect(writev).toBe(1);
     expect((await wait(readBytes(peer, 4), 'SPAM')).toString()).toBe('SPAM');
   });
@@ -157,7 +184,8 @@ describe('read flow control (SPEC §4.7)', () => {
     const { transport, protocol, peer } = await serverPair(
       loop,
       cleanups,
-      () => new RecordingProtocol({ hooks: { connectionMade: (p) => p.transport?.pauseReading() } }),
+      () =>
+        new RecordingProtocol({ hooks: { connectionMade: (p) => p.transport?.pauseReading() } }),
     );
     expect(transport.isReading()).toBe(false);
     peer.write('early');
@@ -182,7 +210,9 @@ describe('read flow control (SPEC §4.7)', () => {
       // Only what the kernel buffers hold got through: the writer felt backpressure.
       expect(accepted).toBeLessThan(64 * 1024 * 1024);
       expect(protocol.receivedLength).toBe(0);
-      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(128 * 1024 * 1024 + peer.writableLength);
+      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(
+        128 * 1024 * 1024 + peer.writableLength,
+      );
       peer.destroy();
       transport.abort();
     });

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import {
   type AbstractEventLoop,
-  type Address,
   type BaseProtocol,
   type BufferedProtocol,
   type BytesLike,
@@ -17,8 +16,18 @@ import {
 } from '@x/transport-core';
 import { linkOnread, type OnreadTarget, SCRATCH, usesOnread } from './onread-socket.js';
 import { ReadSlab } from './read-slab.js';
+import { socketAddress } from './socket-address.js';
 import { attachSocketEvents, detachSocketEvents, type SocketEventTarget } from './socket-events.js';
-import { writeBufferSize } from './write-buffer-size.js';
+import {
+  lastWriteWasAsync,
+  newWriteRequest,
+  type StreamHandle,
+  streamHandle,
+  type WriteRequest,
+  writableIdle,
+  writeError,
+} from './stream-handle-write.js';
+import { writeBufferSize, writeBufferSizeWithQueue } from './write-buffer-size.js';
 
 /** A protocol that owns its receive buffer (duck-typed, as uvloop: it has `getBuffer`). */
 function asBuffered(protocol: BaseProtocol): BufferedProtocol | null {
@@ -31,13 +40,18 @@ function onWritten(this: SocketTransport): void {
   this._afterWrite();
 }
 
-/** The address of a socket as asyncio reports it: `[host, port]`, or a Unix path. */
-function socketAddress(socket: Socket, which: 'local' | 'remote'): Address | undefined {
-  const host = which === 'local' ? socket.localAddress : socket.remoteAddress;
-  const port = which === 'local' ? socket.localPort : socket.remotePort;
-  if (host !== undefined && port !== undefined) return [host, port];
-  // A Unix socket: Node reports no address; the path is known to whoever made it.
-  return undefined;
+function deliverLeftover(transport: SocketTransport): void {
+  transport._deliverLeftover();
+}
+
+/** The transport that issued a direct write request, and the bytes libuv still holds. */
+const kOwner = Symbol('tcp.writeOwner');
+const kData = Symbol('tcp.writeData');
+
+function onDirectWriteComplete(this: WriteRequest, status: number): void {
+  const transport = this[kOwner] as SocketTransport;
+  this[kData] = undefined;
+  transport._afterDirectWrite(status);
 }
 
 /** Where the transport's socket came from, for extra info and the read path. */
@@ -81,8 +95,16 @@ export class SocketTransport
   #eof = false;
   #writeEof = false;
   #detached = false;
+  /** Bytes already read that a paused buffered protocol has not taken yet (delivered on resume). */
+  #leftover: Uint8Array | null = null;
   /** A `sendfile` is running: `write()` throws (bytes must not interleave). */
   _sendfileActive = false;
+  /** The libuv handle for direct writes (null: every write goes through `socket.write()`). */
+  readonly #handle: StreamHandle | null;
+  /** A write request no write is using (one the kernel completed at once), for reuse. */
+  #req: WriteRequest | null = null;
+  /** Direct writes libuv still holds bytes of (their `oncomplete` has not fired yet). */
+  #directPending = 0;
 
   constructor(
     loop: AbstractEventLoop,
@@ -100,6 +122,7 @@ export class SocketTransport
     this.#buffered = asBuffered(protocol);
     this._onWritten = onWritten.bind(this);
     this.#onread = usesOnread(socket);
+    this.#handle = streamHandle(socket);
     // Reading starts in _startReading(), after connectionMade returned.
     socket.pause();
     // eofReceived() returning true keeps the write side open: Node must not end it.
@@ -124,7 +147,9 @@ export class SocketTransport
     const socket = this._socket;
     if (
       socket.destroyed ||
-      (socket.writableLength === 0 && (socket.writableFinished || !socket.writableEnded))
+      (socket.writableLength === 0 &&
+        this.#directPending === 0 &&
+        (socket.writableFinished || !socket.writableEnded))
     ) {
       this._scheduleConnectionLost(null);
     } else if (!socket.writableEnded) {
@@ -145,6 +170,7 @@ export class SocketTransport
   }
 
   protected _release(): void {
+    this.#leftover = null;
     if (!this.#detached && !this._socket.destroyed) this._socket.destroy();
     linkOnread(this._socket, null);
     this.#userBuf = null;
@@ -171,12 +197,29 @@ export class SocketTransport
   resumeReading(): void {
     if (this._closing || !this.#paused) return;
     this.#paused = false;
-    if (this.#started && !this.#eof) this._socket.resume();
+    if (this.#leftover !== null) this._defer(deliverLeftover);
+    else if (this.#started && !this.#eof) this._socket.resume();
+  }
+
+  /** Feeds what a pause left over, then reads from the OS again (unless paused again). */
+  _deliverLeftover(): void {
+    const leftover = this.#leftover;
+    if (leftover === null || this._closing || this.#paused) return;
+    this.#leftover = null;
+    const buffered = this.#buffered;
+    if (buffered !== null) this.#feedBuffered(buffered, leftover, false);
+    else this.#dataReceived(Buffer.from(leftover));
+    if (this.#leftover === null && !this._closing && !this.#paused && this.#started && !this.#eof) {
+      this._socket.resume();
+    }
   }
 
   _nextReadBuffer(): Uint8Array {
     const buffered = this.#buffered;
-    if (this._closing) return SCRATCH;
+    // With bytes left over from a pause, resuming feeds them first through getBuffer();
+    // a buffer asked for now would be stale by then (and could overlap what the protocol
+    // is given next), so the next OS read goes to scratch and is copied in.
+    if (this._closing || this.#leftover !== null) return SCRATCH;
     if (buffered === null) {
       if (this.#slab === null) this.#slab = new ReadSlab();
       return this.#slab.next();
@@ -201,7 +244,7 @@ export class SocketTransport
         }
       } else {
         // The bytes landed elsewhere (first read, or the protocol was switched): copy them in.
-        this.#feedBuffered(buffered, buf.subarray(0, nread));
+        this.#feedBuffered(buffered, buf.subarray(0, nread), true);
       }
     } else {
       const slab = this.#slab;
@@ -216,7 +259,7 @@ export class SocketTransport
   _onStreamData(chunk: Buffer): void {
     if (this._closing) return;
     const buffered = this.#buffered;
-    if (buffered !== null) this.#feedBuffered(buffered, chunk);
+    if (buffered !== null) this.#feedBuffered(buffered, chunk, false);
     else this.#dataReceived(chunk);
   }
 
@@ -247,10 +290,19 @@ export class SocketTransport
     return buf;
   }
 
-  /** Copies `data` into the protocol's buffers, as many `getBuffer`/`bufferUpdated` rounds as needed. */
-  #feedBuffered(protocol: BufferedProtocol, data: Uint8Array): void {
+  /**
+   * Copies `data` into the protocol's buffers, as many `getBuffer`/`bufferUpdated`
+   * rounds as needed. A `pauseReading()` in between keeps the rest for `resumeReading()`
+   * (copied when `data` is memory that will be reused: `transient`).
+   */
+  #feedBuffered(protocol: BufferedProtocol, data: Uint8Array, transient: boolean): void {
     let offset = 0;
     while (offset < data.byteLength && !this._closing) {
+      if (this.#paused) {
+        const rest = data.subarray(offset);
+        this.#leftover = transient ? Buffer.from(rest) : rest;
+        return;
+      }
       const buf = this.#callGetBuffer(protocol, data.byteLength - offset);
       if (buf === null) return;
       const n = Math.min(buf.byteLength, data.byteLength - offset);
@@ -295,13 +347,24 @@ export class SocketTransport
   // ---- writing ----------------------------------------------------------------------
 
   getWriteBufferSize(): number {
-    return this._connectionLost ? 0 : writeBufferSize(this._socket);
+    if (this._connectionLost) return 0;
+    const handle = this.#handle;
+    return this.#directPending > 0 && handle !== null
+      ? writeBufferSizeWithQueue(this._socket, handle.writeQueueSize)
+      : writeBufferSize(this._socket);
   }
 
   write(data: BytesLike): void {
     const bytes = toBytes(data);
     if (bytes.byteLength === 0) return;
-    if (this.#checkWritable('write')) {
+    if (!this.#checkWritable('write')) return;
+    const handle = this.#handle;
+    if (handle !== null && writableIdle(this._socket, handle)) {
+      // Nothing queued in the socket: hand the bytes to libuv as Node's writeGeneric does,
+      // without the Writable bookkeeping and completion callback of socket.write().
+      const req = this.#req ?? newWriteRequest(onDirectWriteComplete, kOwner, this);
+      this.#afterDirectDispatch(req, handle.writeBuffer(req, bytes), bytes);
+    } else {
       this._socket.write(bytes, this._onWritten);
       this._maybePauseProtocol();
     }
@@ -333,6 +396,38 @@ export class SocketTransport
   /** A write completed: the buffer shrank, maybe to the low watermark. */
   _afterWrite(): void {
     if (this._flow.paused) this._maybeResumeProtocol();
+  }
+
+  /**
+   * After a direct write was handed to libuv: a write the kernel took at once needs
+   * nothing more (the buffer size stayed 0) and its request is reused; a partial one is
+   * tracked until its `oncomplete`; an error goes the way Node's own would
+   * (`socket.destroy(err)` -> `'error'` -> the fatal-error funnel, never synchronously).
+   */
+  #afterDirectDispatch(req: WriteRequest, err: number, data: unknown): void {
+    if (err !== 0) {
+      this.#req = null;
+      this._socket.destroy(writeError(err));
+      return;
+    }
+    if (!lastWriteWasAsync()) {
+      this.#req = req;
+      return;
+    }
+    this.#req = null;
+    // libuv points into these bytes until the write completes: keep them alive.
+    req[kData] = data;
+    this.#directPending++;
+    this._maybePauseProtocol();
+  }
+
+  /** A direct write that libuv had queued completed (`status` < 0: it failed). */
+  _afterDirectWrite(status: number): void {
+    this.#directPending--;
+    const socket = this._socket;
+    if (this.#detached || socket.destroyed) return;
+    if (status < 0) socket.destroy(writeError(status));
+    else this._afterWrite();
   }
 
   writeEof(): void {

@@ -29,8 +29,11 @@ export interface TcpServerConfig {
   readonly addressOf: (server: NetServer) => Address;
   /** Extra info of an accepted connection (a Unix server knows its path). */
   readonly extraFor?: (socket: Socket) => Partial<ExtraInfo>;
-  /** Runs once when the server closes (e.g. removes a Unix socket file). */
-  readonly onClose?: () => void;
+  /**
+   * Runs once when the server closes, before the listening servers close; the function
+   * it returns runs after (a Unix server keeps or removes its socket file).
+   */
+  readonly onClose?: () => (() => void) | undefined;
   /** Wrap accepted sockets for the onread path (false for a user-given `net.Server`). */
   readonly adopt: boolean;
 }
@@ -124,10 +127,10 @@ export class TcpServer implements Server, ConnectionTracker {
     if (this.#closed) return;
     this.#closed = true;
     this.#serving = false;
-    for (const server of this.#servers) server.close();
-    this.#servers = [];
     try {
-      this.#config.onClose?.();
+      const after = this.#config.onClose?.();
+      for (const server of this.#servers) server.close();
+      after?.();
     } catch (err) {
       this.#loop.callExceptionHandler({
         message: 'Error while closing the server',

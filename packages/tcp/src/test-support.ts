@@ -3,7 +3,12 @@
  * recorder of exception-handler calls, cleanups, temp dirs and raw-socket peers.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer, connect as netConnect, type Server as NetServer, type Socket } from 'node:net';
+import {
+  createServer as createNetServer,
+  type Server as NetServer,
+  connect as netConnect,
+  type Socket,
+} from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventLoop } from '@x/loop';
@@ -87,10 +92,16 @@ export async function rawServer(
 }
 
 /** A raw client socket connected to `port` (or a Unix path). */
-export function rawConnect(cleanups: Cleanups, target: number | string, host = '127.0.0.1'): Promise<Socket> {
+export function rawConnect(
+  cleanups: Cleanups,
+  target: number | string,
+  host = '127.0.0.1',
+): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
     const socket =
-      typeof target === 'number' ? netConnect({ port: target, host, allowHalfOpen: true }) : netConnect({ path: target, allowHalfOpen: true });
+      typeof target === 'number'
+        ? netConnect({ port: target, host, allowHalfOpen: true })
+        : netConnect({ path: target, allowHalfOpen: true });
     cleanups.add(() => socket.destroy());
     socket.once('error', reject);
     socket.once('connect', () => {
@@ -117,7 +128,8 @@ export function readBytes(socket: Socket, n: number): Promise<Buffer> {
       have += chunk.length;
       if (have >= n) finish();
     };
-    const onEnd = () => (have >= n ? finish() : reject(new Error(`stream ended after ${have} of ${n} bytes`)));
+    const onEnd = () =>
+      have >= n ? finish() : reject(new Error(`stream ended after ${have} of ${n} bytes`));
     socket.on('data', onData);
     socket.once('end', onEnd);
     socket.once('close', onEnd);

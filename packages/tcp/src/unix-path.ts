@@ -1,4 +1,4 @@
-import { lstatSync, unlinkSync } from 'node:fs';
+import { linkSync, lstatSync, renameSync, unlinkSync } from 'node:fs';
 import { lstat, unlink } from 'node:fs/promises';
 import { createConnection as netConnect } from 'node:net';
 import { validatePath } from '@x/transport-core';
@@ -71,12 +71,32 @@ export function inodeOf(path: string): number | null {
   }
 }
 
-/** Removes `path` if it is still the socket file we made (same inode), as asyncio's `cleanup_socket`. */
-export function cleanupUnixPath(path: string, inode: number | null): void {
-  if (inode === null || isAbstractPath(path) || inodeOf(path) !== inode) return;
+/**
+ * Called just before a Unix server's listening socket closes. libuv unlinks the socket
+ * path when it closes a listening pipe, whatever is there by then; asyncio removes it
+ * only with `cleanup_socket` and only if it is still our file (same inode). So when the
+ * file must stay, a hard link keeps it, and the returned function puts it back.
+ */
+export function keepOrCleanUnixPath(
+  path: string,
+  inode: number | null,
+  cleanup: boolean,
+): (() => void) | undefined {
+  if (isAbstractPath(path)) return undefined;
+  const current = inodeOf(path);
+  if (current === null || (cleanup && current === inode)) return undefined;
+  const keep = `${path}.${process.pid}.${Date.now()}.keep`;
   try {
-    unlinkSync(path);
+    linkSync(path, keep);
   } catch {
-    // Already gone: nothing to clean.
+    return undefined;
   }
+  return () => {
+    try {
+      if (inodeOf(path) === null) renameSync(keep, path);
+      else unlinkSync(keep);
+    } catch {
+      // Best effort: the file was already replaced or removed by someone else.
+    }
+  };
 }

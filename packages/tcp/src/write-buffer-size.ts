@@ -23,3 +23,17 @@ export function writeBufferSize(socket: Socket): number {
   const size = total - state.writelen + queued;
   return Math.max(0, Math.min(size, total));
 }
+
+/**
+ * {@link writeBufferSize} while libuv also holds bytes written straight to the handle
+ * (`queued`, its `writeQueueSize`, which counts every byte libuv holds, including the
+ * unsent part of a `socket.write()` in flight): the socket's own queue minus its chunk
+ * in flight, plus what libuv holds.
+ */
+export function writeBufferSizeWithQueue(socket: Socket, queued: number): number {
+  const total = socket.writableLength;
+  const state = (socket as unknown as WritableInternals)._writableState;
+  const inFlight =
+    state?.writing === true && typeof state.writelen === 'number' ? state.writelen : 0;
+  return Math.max(0, total - inFlight) + queued;
+}

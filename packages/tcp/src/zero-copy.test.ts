@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { BufferedProtocol, Transport } from '@x/transport-core';
 import { withTimeout } from '@x/transport-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -27,7 +28,10 @@ class TracingProtocol implements BufferedProtocol {
   }
   bufferUpdated(nbytes: number): void {
     const last = this.handedOut[this.handedOut.length - 1] as { buf: Uint8Array };
-    this.updates.push({ buf: last.buf, bytes: Buffer.from(last.buf.subarray(0, nbytes)).toString() });
+    this.updates.push({
+      buf: last.buf,
+      bytes: Buffer.from(last.buf.subarray(0, nbytes)).toString(),
+    });
     for (const w of this.#waiters.splice(0)) w();
   }
   next(): Promise<void> {
@@ -43,7 +47,11 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
     it(`${side}: bytes land in the buffer getBuffer(-1) returned before they arrived`, async () => {
       const { loop, errors } = makeLoop();
       cleanups.add(() => loop.close());
-      const { transport, protocol, peer } = await makePair(loop, cleanups, () => new TracingProtocol());
+      const { transport, protocol, peer } = await makePair(
+        loop,
+        cleanups,
+        () => new TracingProtocol(),
+      );
       // First chunk: it may go through one copy (the read buffer was set before connectionMade).
       peer.write('first');
       await wait(protocol.next(), 'first chunk');
@@ -111,4 +119,34 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
     expect(await wait(done, 'connectionLost')).toBe(boom);
     expect(errors[0]?.message).toBe('Fatal error: protocol.getBuffer() call failed.');
   });
+
+  for (const [side, makePair] of [
+    ['client', clientPair],
+    ['server', serverPair],
+  ] as const) {
+    it(`${side}: Protocol data kept after dataReceived is never overwritten (read slab, rule 8)`, async () => {
+      const { loop } = makeLoop();
+      cleanups.add(() => loop.close());
+      const kept: Uint8Array[] = [];
+      let total = 0;
+      let notify: () => void = () => {};
+      const size = 4 * 1024 * 1024;
+      const done = new Promise<void>((resolve) => {
+        notify = resolve;
+      });
+      const { peer } = await makePair(loop, cleanups, () => ({
+        dataReceived: (data: Uint8Array) => {
+          kept.push(data); // kept by reference, not copied
+          total += data.byteLength;
+          if (total >= size) notify();
+        },
+      }));
+      const sent = randomBytes(size);
+      // Many small writes: thousands of reads, so the slab is reused and replaced many times.
+      for (let off = 0; off < size; off += 1000)
+        peer.write(sent.subarray(off, Math.min(size, off + 1000)));
+      await wait(done, 'all data');
+      expect(Buffer.concat(kept).equals(sent)).toBe(true);
+    });
+  }
 });

@@ -46,10 +46,17 @@ if (values.impl === 'raw') {
       const n = Math.min(256, count - sent);
       for (let i = 1; i < n; i++) sock.send(payload, port, '127.0.0.1');
       sent += n;
-      sock.send(payload, port, '127.0.0.1', sent < count ? burst : () => {
-        report(t0);
-        sock.close();
-      });
+      sock.send(
+        payload,
+        port,
+        '127.0.0.1',
+        sent < count
+          ? burst
+          : () => {
+              report(t0);
+              sock.close();
+            },
+      );
     };
     burst();
   });
@@ -62,8 +69,7 @@ if (values.impl === 'raw') {
   let t0 = 0n;
   const finish = () => {
     report(t0);
-    transport.close();
-    loop.close();
+    transport.close(); // connectionLost (below) closes the loop
   };
   // The end is when the last datagram was handed to the OS: the write buffer is back to 0.
   const check = () => (transport.getWriteBufferSize() === 0 ? finish() : loop.callSoon(check));
@@ -88,7 +94,9 @@ if (values.impl === 'raw') {
       paused = false;
       loop.callSoon(produce);
     },
-    connectionLost() {},
+    connectionLost() {
+      loop.close();
+    },
   };
   await loop.createDatagramEndpoint(() => protocol, { localAddr: ['127.0.0.1', 0] });
   t0 = process.hrtime.bigint();

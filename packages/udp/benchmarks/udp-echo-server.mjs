@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { EventLoop } from '@x/loop';
-import { udp } from '@x/udp';
+import { setDgramFastPath, udp } from '@x/udp';
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +29,8 @@ class Echo {
   }
 }
 
+// X_UDP_PUBLIC_API=1: measure the public node:dgram path instead of the handle fast path.
+if (process.env.X_UDP_PUBLIC_API === '1') setDgramFastPath(false);
 const loop = new EventLoop({ transports: [udp()] });
 const [transport] = await loop.createDatagramEndpoint(() => new Echo(), {
   localAddr: [values.host, Number(values.port)],

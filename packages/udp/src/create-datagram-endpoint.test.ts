@@ -38,8 +38,7 @@ afterEach(async () => {
       s.close();
     } catch {}
   }
-  await loop.drain();
-  loop.close();
+  await loop.dispose();
 });
 
 describe('createDatagramEndpoint: validation before any I/O (asyncio 3.13 errors)', () => {
@@ -180,6 +179,24 @@ describe('createDatagramEndpoint: endpoints', () => {
     expect(clientProto.events[1]).toEqual(['datagram', Buffer.from('pong'), serverAddr]);
   });
 
+  it('localAddr and remoteAddr together: bound where asked, connected to the peer (uvloop test_create_datagram_1)', async () => {
+    const [server, serverProto, serverAddr] = await openEndpoint(loop);
+    transports.push(server);
+    const [probe] = await endpoint({ localAddr: ['127.0.0.1', 0] });
+    const fixedPort = (probe.getExtraInfo('sockname') as [string, number])[1];
+    probe.close();
+    await (probe.getProtocol() as Recorder).lost;
+    const [client] = await endpoint({
+      localAddr: ['127.0.0.1', fixedPort],
+      remoteAddr: serverAddr,
+    });
+    expect(client.getExtraInfo('sockname')).toEqual(['127.0.0.1', fixedPort]);
+    expect(client.getExtraInfo('peername')).toEqual(serverAddr);
+    client.sendto(Buffer.from('from fixed port'));
+    await serverProto.received(1);
+    expect(serverProto.events[1]?.[2]).toEqual(['127.0.0.1', fixedPort]);
+  });
+
   it('family 6 with no address binds an IPv6 endpoint (uvloop test_create_datagram_endpoint_ipv6_family)', async () => {
     const [t] = await endpoint({ family: 6 });
     expect((t.getExtraInfo('sockname') as [string, number])[0]).toBe('::');
@@ -232,6 +249,21 @@ describe('createDatagramEndpoint: endpoints', () => {
     b.sendto(Buffer.from('done'), serverAddr);
     await serverProto.received(2);
     expect(bProto.errors.filter((e) => (e as NodeJS.ErrnoException).code === 'EACCES')).toEqual([]);
+  });
+
+  it('a failed bind rejects with the OS error (EADDRINUSE) and never calls the factory', async () => {
+    const taken = await boundSocket();
+    let called = false;
+    await expect(
+      loop.createDatagramEndpoint(
+        () => {
+          called = true;
+          return new Recorder(loop);
+        },
+        { localAddr: ['127.0.0.1', taken.address().port] },
+      ),
+    ).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    expect(called).toBe(false);
   });
 
   it('a throwing protocol factory rejects and closes the socket it made', async () => {

@@ -1,4 +1,4 @@
-import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
 import { once } from 'node:events';
 import {
   type AbstractEventLoop,
@@ -13,17 +13,25 @@ import { checkEndpointOptions } from './endpoint-options.js';
 import { resolveEndpoint } from './resolve-endpoint.js';
 import { UdpTransport, type UdpTransportInit } from './udp-transport.js';
 
-/** Binds (and connects) a new socket as planned; closes it again on failure. */
+/**
+ * Binds (and connects) a new socket as planned; closes it again on failure. Datagrams
+ * that arrive before the transport takes over are collected into `early` (Node reads
+ * from the moment of binding and would drop them for want of a listener).
+ */
 async function openSocket(
   family: 4 | 6,
   local: InetAddress | null,
   remote: InetAddress | null,
   reusePort: boolean,
   allowBroadcast: boolean,
+  early: [Buffer, RemoteInfo][],
 ): Promise<Socket> {
   const options: SocketOptions & { reusePort?: boolean } = { type: family === 6 ? 'udp6' : 'udp4' };
   if (reusePort) options.reusePort = true;
   const sock = createSocket(options);
+  sock.on('message', (data: Buffer, rinfo: RemoteInfo) => early.push([data, rinfo]));
+  // Until the transport listens: a stray receive error (ICMP) must not crash the process.
+  sock.on('error', ignoreError);
   try {
     const listening = once(sock, 'listening');
     sock.bind({
@@ -45,6 +53,8 @@ async function openSocket(
     throw err;
   }
 }
+
+function ignoreError(): void {}
 
 /** Connects `transport` and `protocol` (on the loop) and settles the creation. */
 function makeConnection<P extends DatagramProtocol>(
@@ -86,6 +96,7 @@ export async function createDatagramEndpoint<P extends DatagramProtocol>(
   const plan = checkEndpointOptions(options);
   let sock: Socket;
   let init: UdpTransportInit;
+  const early: [Buffer, RemoteInfo][] = [];
   if (plan.sock !== null) {
     sock = plan.sock;
     init = existingSocketInit(sock);
@@ -97,12 +108,15 @@ export async function createDatagramEndpoint<P extends DatagramProtocol>(
       resolved.remote,
       plan.reusePort,
       plan.allowBroadcast,
+      early,
     );
     init = {
       family: resolved.family,
       remote: resolved.remote,
       remoteGiven: plan.remote,
       connected: resolved.remote !== null && !plan.allowBroadcast,
+      ownSocket: true,
+      early,
     };
   }
   let protocol: P;
@@ -111,6 +125,10 @@ export async function createDatagramEndpoint<P extends DatagramProtocol>(
   } catch (err) {
     if (plan.sock === null) sock.close();
     throw err;
+  }
+  if (plan.sock === null) {
+    sock.removeAllListeners('message');
+    sock.removeListener('error', ignoreError);
   }
   const transport = new UdpTransport(loop, protocol, sock, init);
   return new Promise<[DatagramTransport, P]>((resolve, reject) => {

@@ -4,6 +4,7 @@ import {
   formatAddress,
   type InetAddress,
   unbracketHost,
+  validateInetAddress,
   validatePort,
 } from '@x/transport-core';
 
@@ -58,4 +59,48 @@ export function checkSendAddress(addr: unknown, family: 4 | 6): string {
 /** True when `a` and `b` name the same `[host, port]` (hosts compared without brackets). */
 export function sameAddress(host: string, port: number, other: InetAddress): boolean {
   return port === other[1] && host === unbracketHost(other[0]);
+}
+
+/**
+ * The `sendto()` address rules of one endpoint: with `remoteAddr`, `addr` must name it
+ * (as given, or its numeric form: asyncio's check); without, any numeric `[host, port]`
+ * of the endpoint's family. Remembers the last host that passed, because a server
+ * replies to few peers and the full check is not free.
+ */
+export class SendDestinations {
+  readonly #family: 4 | 6;
+  readonly #remote: InetAddress | null;
+  readonly #remoteGiven: InetAddress | null;
+  #checkedHost: string | null = null;
+
+  constructor(family: 4 | 6, remote: InetAddress | null, remoteGiven: InetAddress | null) {
+    this.#family = family;
+    this.#remote = remote;
+    this.#remoteGiven = remoteGiven;
+  }
+
+  /** Checks `addr` on an endpoint without `remoteAddr`; returns its numeric host. */
+  host(addr: unknown): string {
+    const host = (addr as InetAddress)[0];
+    if (host === this.#checkedHost && Array.isArray(addr) && addr.length === 2) {
+      const port = addr[1];
+      if (typeof port === 'number' && Number.isInteger(port) && port > 0 && port <= 65535) {
+        return host;
+      }
+    }
+    const checked = checkSendAddress(addr, this.#family);
+    if (checked === host) this.#checkedHost = host;
+    return checked;
+  }
+
+  /** Checks that `addr` names `remoteAddr`. @throws as {@link checkSendAddress}, or Error "Invalid address". */
+  remote(addr: unknown, remote: InetAddress): void {
+    if (typeof addr === 'string') checkSendAddress(addr, this.#family);
+    const [host, port] = validateInetAddress(addr, 'addr');
+    const given = this.#remoteGiven;
+    const plain = unbracketHost(host);
+    if (!sameAddress(plain, port, remote) && !(given !== null && sameAddress(plain, port, given))) {
+      throw new Error(`Invalid address: must be null or ${formatAddress(this.#remote ?? remote)}`);
+    }
+  }
 }

@@ -15,10 +15,18 @@ import type {
 } from '@x/transport-core';
 import { udp } from './udp.js';
 
+/** The two send/receive paths of `UdpTransport` (see dgram-internals.ts), for `describe.each`. */
+export const MODES = [
+  ['handle fast path', true],
+  ['public dgram API', false],
+] as const;
+
 /** A loop with `udp()` whose exception handler and logger record into arrays. */
 export class TestLoop extends EventLoop {
   readonly exceptions: ExceptionContext[] = [];
   readonly warnings: string[] = [];
+  /** Endpoints opened with {@link openEndpoint}: aborted by {@link TestLoop.dispose}. */
+  readonly endpoints: DatagramTransport[] = [];
 
   constructor() {
     const warnings: string[] = [];
@@ -31,6 +39,18 @@ export class TestLoop extends EventLoop {
     super({ transports: [udp()], logger });
     this.warnings = warnings;
     this.setExceptionHandler((_loop, context) => this.exceptions.push(context));
+  }
+
+  /** Two unconnected endpoints on 127.0.0.1. */
+  async pair() {
+    return [await openEndpoint(this), await openEndpoint(this)] as const;
+  }
+
+  /** Aborts every endpoint opened here, lets their `connectionLost` run, closes the loop. */
+  async dispose(): Promise<void> {
+    for (const t of this.endpoints.splice(0)) t.abort();
+    await this.drain();
+    this.close();
   }
 }
 
@@ -125,11 +145,12 @@ export class Recorder implements DatagramProtocol {
 
 /** An unconnected endpoint on 127.0.0.1 with an ephemeral port. */
 export async function openEndpoint(
-  loop: EventLoop,
+  loop: TestLoop,
   host = '127.0.0.1',
 ): Promise<[DatagramTransport, Recorder, [string, number]]> {
   const [transport, protocol] = await loop.createDatagramEndpoint(() => new Recorder(loop), {
     localAddr: [host, 0],
   });
+  loop.endpoints.push(transport);
   return [transport, protocol, transport.getExtraInfo('sockname') as [string, number]];
 }

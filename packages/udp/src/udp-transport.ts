@@ -6,22 +6,33 @@ import {
   type DatagramProtocol,
   type DatagramTransport,
   type ExtraInfo,
-  formatAddress,
   type InetAddress,
   type TimerHandle,
   TransportBase,
   toBytes,
   toError,
-  unbracketHost,
-  validateInetAddress,
 } from '@x/transport-core';
-import { checkSendAddress, sameAddress } from './send-address.js';
+import {
+  dgramHandle,
+  newSendRequest,
+  type SendRequest,
+  type UdpHandle,
+  uvError,
+} from './dgram-internals.js';
+import { SendDestinations } from './send-address.js';
 import { SendQueue } from './send-queue.js';
-
-/** Back-pointer from the Node socket to its transport, for the module-level handlers. */
-const kTransport = Symbol('UdpTransport');
-
-type OwnedSocket = Socket & { [kTransport]?: UdpTransport };
+import {
+  flushHeld,
+  kTransport,
+  type OwnedSocket,
+  onHandleMessage,
+  onMessage,
+  onSendComplete,
+  onSocketClose,
+  onSocketError,
+  reportError,
+  retrySends,
+} from './socket-events.js';
 
 /** Send errors that mean "the kernel has no room right now": retried, never lost. */
 const BACKPRESSURE_CODES = new Set(['ENOBUFS', 'EAGAIN', 'EWOULDBLOCK']);
@@ -39,26 +50,10 @@ export interface UdpTransportInit {
   readonly remoteGiven: InetAddress | null;
   /** The socket is `connect()`ed to `remote` (false with `allowBroadcast`). */
   readonly connected: boolean;
-}
-
-function onMessage(this: OwnedSocket, data: Buffer, rinfo: RemoteInfo): void {
-  this[kTransport]?._datagramReceived(data, rinfo);
-}
-
-function onSocketError(this: OwnedSocket, err: Error): void {
-  this[kTransport]?._errorReceived(err);
-}
-
-function onSocketClose(this: OwnedSocket): void {
-  this[kTransport]?._socketClosed();
-}
-
-function reportError(transport: UdpTransport, err: Error): void {
-  transport._errorReceived(err);
-}
-
-function retrySends(transport: UdpTransport): void {
-  transport._retryBacklog();
+  /** The transport made the socket (so it may take over its receive path). */
+  readonly ownSocket?: boolean;
+  /** Datagrams that arrived while the socket was being set up: delivered first. */
+  readonly early?: readonly [Buffer, RemoteInfo][];
 }
 
 /**
@@ -67,28 +62,37 @@ function retrySends(transport: UdpTransport): void {
  * Callback grammar:
  * `start -> connectionMade -> (datagramReceived | errorReceived)* -> connectionLost -> end`.
  *
- * `sendto()` hands the datagram to `socket.send()` at once. The write-buffer account
- * (`getWriteBufferSize()`) is the bytes handed over whose completion callback has not
- * fired yet, plus datagrams waiting for a retry after `ENOBUFS`/`EAGAIN`; write flow
- * control (`pauseWriting`/`resumeWriting`) follows it. The transport keeps a reference
- * to each datagram's bytes until it is sent: do not change them after `sendto()`.
+ * `sendto()` hands the datagram to the socket at once. The write-buffer account
+ * (`getWriteBufferSize()`) is the bytes the kernel has not taken yet: datagrams queued
+ * in libuv (or, on the public-API fallback, whose `send()` callback has not fired), plus
+ * datagrams held back for a retry after `ENOBUFS`/`EAGAIN`. Write flow control
+ * (`pauseWriting`/`resumeWriting`) follows it. The transport keeps a reference to each
+ * datagram's bytes until it is sent: do not change them after `sendto()`.
  */
 export class UdpTransport extends TransportBase implements DatagramTransport {
   readonly #sock: OwnedSocket;
   readonly #family: 4 | 6;
   readonly #remote: InetAddress | null;
-  readonly #remoteGiven: InetAddress | null;
   readonly #connected: boolean;
   /** Datagrams handed to `socket.send()`, completion pending (callbacks come in order). */
   readonly #inflight = new SendQueue();
   /** Datagrams refused with ENOBUFS/EAGAIN, waiting to be sent again. */
   readonly #backlog = new SendQueue();
   readonly #onSent: (err: Error | null) => void;
+  /** The libuv handle (fast path, see dgram-internals.ts), or null: the public API. */
+  readonly #handle: UdpHandle | null;
+  /** The send request for the next datagram: reused while sends complete at once. */
+  #req: SendRequest | null = null;
+  /** The one-element list handed to `handle.send()` (it copies the buffer pointers). */
+  readonly #list: Uint8Array[] = [];
   #retryTimer: TimerHandle | null = null;
-  /** Datagrams that arrived before `connectionMade` returned; null once started. */
-  #early: ([Buffer, InetAddress] | Error)[] | null = [];
-  /** The last host that passed `checkSendAddress` (an echo server sends to few peers). */
-  #checkedHost: string | null = null;
+  /** Datagrams and receive errors held back: before `connectionMade` returned, or while paused. */
+  #held: ([Buffer, InetAddress] | Error)[] = [];
+  /** Deliveries go to {@link UdpTransport.#held} (not started, paused, or held ones pending). */
+  #holding = true;
+  #started = false;
+  #paused = false;
+  readonly #destinations: SendDestinations;
 
   constructor(
     loop: AbstractEventLoop,
@@ -102,13 +106,21 @@ export class UdpTransport extends TransportBase implements DatagramTransport {
     this.#sock = sock;
     this.#family = init.family;
     this.#remote = init.remote;
-    this.#remoteGiven = init.remoteGiven;
+    this.#destinations = new SendDestinations(init.family, init.remote, init.remoteGiven);
     this.#connected = init.connected;
     this.#onSent = (err) => this.#sent(err);
     this.#sock[kTransport] = this;
-    sock.on('message', onMessage);
+    this.#handle = dgramHandle(sock);
+    if (this.#handle !== null) this.#req = newSendRequest(onSendComplete, kTransport, this);
+    if (this.#handle !== null && init.ownSocket === true) {
+      this.#handle[kTransport] = this;
+      this.#handle.onmessage = onHandleMessage;
+    } else {
+      sock.on('message', onMessage);
+    }
     sock.on('error', onSocketError);
     sock.on('close', onSocketClose);
+    for (const [data, rinfo] of init.early ?? []) this._datagramReceived(data, rinfo);
   }
 
   /**
@@ -134,21 +146,24 @@ export class UdpTransport extends TransportBase implements DatagramTransport {
         port = remote[1];
       }
     } else if (remote !== null) {
-      this.#checkRemote(addr, remote);
+      this.#destinations.remote(addr, remote);
       if (!this.#connected) {
         host = remote[0];
         port = remote[1];
       }
     } else {
-      host = this.#checkHost(addr);
+      host = this.#destinations.host(addr);
       port = (addr as InetAddress)[1];
     }
     if (this._closing) {
       this._dropWrite();
       return;
     }
-    if (this.#backlog.length > 0) this.#backlog.push(bytes, host, port);
-    else this.#send(bytes, host, port);
+    if (this.#backlog.length > 0 || !this.#send(bytes, host, port)) {
+      // Behind held-back datagrams (order kept), or refused now: held for a retry.
+      this.#backlog.push(bytes, host, port);
+      this.#scheduleRetry();
+    }
     this._maybePauseProtocol();
   }
 
@@ -164,7 +179,7 @@ export class UdpTransport extends TransportBase implements DatagramTransport {
   close(): void {
     if (this._closing) return;
     this._closing = true;
-    this.#early = null;
+    this.#held = [];
     if (this.getWriteBufferSize() === 0) this._scheduleConnectionLost(null);
   }
 
@@ -173,33 +188,69 @@ export class UdpTransport extends TransportBase implements DatagramTransport {
     return this.#inflight.bytes + this.#backlog.bytes;
   }
 
-  /** @internal Called once `connectionMade` returned: delivers early datagrams, then live ones. */
+  /** True while datagrams are delivered: not paused, not closing (asyncio `is_reading`). */
+  isReading(): boolean {
+    return !this._closing && !this.#paused;
+  }
+
+  /**
+   * Stops reading datagrams from the kernel until `resumeReading()` (asyncio
+   * `pause_reading`): no `datagramReceived` after it returns; what arrives meanwhile waits
+   * in the socket's receive buffer (where the kernel drops what does not fit, as UDP does;
+   * on the public-API fallback it is held in memory instead). Idempotent, also after close.
+   */
+  pauseReading(): void {
+    if (this._closing || this.#paused) return;
+    this.#paused = true;
+    this.#holding = true;
+    this.#handle?.recvStop();
+  }
+
+  /** Reads again after `pauseReading()`; datagrams come later, never inside this call. Idempotent. */
+  resumeReading(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this._closing) return;
+    this.#handle?.recvStart();
+    if (this.#started) this._defer(flushHeld);
+  }
+
+  /** @internal Called once `connectionMade` returned: delivers held datagrams, then live ones. */
   _start(): void {
-    const early = this.#early;
-    this.#early = null;
-    if (early === null || this._closing) return;
-    for (const item of early) {
-      if (this._closing) return;
+    this.#started = true;
+    this._flushHeld();
+  }
+
+  /** @internal Delivers what was held back, in order, unless (or until) reading is paused. */
+  _flushHeld(): void {
+    const held = this.#held;
+    while (held.length > 0) {
+      if (this._closing || this.#paused) return;
+      const item = held.shift() as [Buffer, InetAddress] | Error;
       if (item instanceof Error) this._errorReceived(item);
       else this.#deliver(item[0], item[1]);
     }
+    if (!this.#paused && !this._closing) this.#holding = false;
   }
 
   /** @internal A datagram arrived on the socket. */
   _datagramReceived(data: Buffer, rinfo: RemoteInfo): void {
     if (this._closing) return;
     const addr: InetAddress = [rinfo.address, rinfo.port];
-    if (this.#early !== null) this.#early.push([data, addr]);
+    if (this.#holding) this.#held.push([data, addr]);
     else this.#deliver(data, addr);
   }
 
-  /** @internal An OS error on the socket (a receive error, ICMP port unreachable, ...). */
+  /** @internal A receive-side OS error (ICMP port unreachable as ECONNREFUSED, ...). */
+  _receiveError(err: Error): void {
+    if (this._closing) return;
+    if (this.#holding) this.#held.push(err);
+    else this._errorReceived(err);
+  }
+
+  /** @internal Reports an OS error to `protocol.errorReceived` (a send error, or a held receive error). */
   _errorReceived(err: Error): void {
     if (this._connectionLost) return;
-    if (this.#early !== null) {
-      this.#early.push(err);
-      return;
-    }
     const protocol = this._protocol as DatagramProtocol;
     if (protocol.errorReceived === undefined) return;
     try {
@@ -218,19 +269,19 @@ export class UdpTransport extends TransportBase implements DatagramTransport {
   _retryBacklog(): void {
     this.#retryTimer = null;
     const backlog = this.#backlog;
-    let n = backlog.length;
-    while (n-- > 0 && !this._connectionLost) {
-      const data = backlog.headData();
-      const host = backlog.headHost();
-      const port = backlog.headPort();
+    while (backlog.length > 0 && !this._connectionLost) {
+      if (!this.#send(backlog.headData(), backlog.headHost(), backlog.headPort())) {
+        this.#scheduleRetry();
+        break;
+      }
       backlog.shift();
-      this.#send(data, host, port);
     }
+    if (!this._connectionLost) this.#drained();
   }
 
   _forceClose(exc: Error | null): void {
     if (this._connectionLost) return;
-    this.#early = null;
+    this.#held = [];
     this.#inflight.clear();
     this.#backlog.clear();
     this.#retryTimer?.cancel();
@@ -248,40 +299,53 @@ export class UdpTransport extends TransportBase implements DatagramTransport {
     }
   }
 
-  /** With `remoteAddr`, `addr` must name it (as given, or its numeric form): asyncio's check. */
-  #checkRemote(addr: Address, remote: InetAddress): void {
-    if (typeof addr === 'string') checkSendAddress(addr, this.#family);
-    const [host, port] = validateInetAddress(addr, 'addr');
-    const given = this.#remoteGiven;
-    const plain = unbracketHost(host);
-    if (!sameAddress(plain, port, remote) && !(given !== null && sameAddress(plain, port, given))) {
-      throw new Error(`Invalid address: must be null or ${formatAddress(remote)}`);
-    }
+  /** @internal libuv finished a queued send (fast path). */
+  _sendComplete(status: number): void {
+    const inflight = this.#inflight;
+    if (inflight.length === 0) return;
+    this.#sent(
+      status < 0 ? uvError(status, 'send', inflight.headHost(), inflight.headPort()) : null,
+    );
   }
 
-  #checkHost(addr: Address): string {
-    const host = (addr as InetAddress)[0];
-    // The common case (replying to the same peers) skips the full check of the host.
-    if (host === this.#checkedHost && Array.isArray(addr) && addr.length === 2) {
-      const port = addr[1];
-      if (typeof port === 'number' && Number.isInteger(port) && port > 0 && port <= 65535)
-        return host;
+  /**
+   * Hands one datagram to the socket. Returns false when the kernel refused it for lack
+   * of room (ENOBUFS/EAGAIN, known at once on the fast path): the caller holds it back.
+   */
+  #send(data: Uint8Array, host: string | undefined, port: number): boolean {
+    const handle = this.#handle;
+    if (handle !== null) {
+      const req = this.#req as SendRequest;
+      const list = this.#list;
+      list[0] = data;
+      const status =
+        host === undefined
+          ? handle.send(req, list, 1, true)
+          : handle.send(req, list, 1, port, host, true);
+      list.length = 0;
+      if (status > 0) return true; // The kernel took it: nothing buffered.
+      // Queued by libuv (the request is now in use) or refused: the next send needs a fresh one.
+      this.#req = newSendRequest(onSendComplete, kTransport, this);
+      if (status === 0) {
+        this.#inflight.push(data, host, port);
+        return true;
+      }
+      const err = uvError(status, 'send', host, port);
+      if (BACKPRESSURE_CODES.has(err.code as string)) return false;
+      // Reported later (never inside the caller's sendto), the datagram is dropped as asyncio does.
+      this._defer(reportError, err);
+      return true;
     }
-    const checked = checkSendAddress(addr, this.#family);
-    if (checked === host) this.#checkedHost = host;
-    return checked;
-  }
-
-  #send(data: Uint8Array, host: string | undefined, port: number): void {
     try {
       if (host === undefined) this.#sock.send(data, this.#onSent);
       else this.#sock.send(data, port, host, this.#onSent);
     } catch (err) {
       // Node refused at once (the socket went away underneath): report later, never throw.
       this._defer(reportError, toError(err));
-      return;
+      return true;
     }
     this.#inflight.push(data, host, port);
+    return true;
   }
 
   #sent(err: Error | null): void {
@@ -296,12 +360,13 @@ export class UdpTransport extends TransportBase implements DatagramTransport {
     }
     inflight.shift();
     if (err !== null) this._errorReceived(err);
-    if (this.getWriteBufferSize() === 0) {
-      this._maybeResumeProtocol();
-      if (this._closing) this._scheduleConnectionLost(null);
-    } else if (this._flow.paused) {
-      this._maybeResumeProtocol();
-    }
+    this.#drained();
+  }
+
+  /** After datagrams left the account: resume the protocol, finish a pending close(). */
+  #drained(): void {
+    if (this._flow.paused) this._maybeResumeProtocol();
+    if (this._closing && this.getWriteBufferSize() === 0) this._scheduleConnectionLost(null);
   }
 
   #scheduleRetry(): void {

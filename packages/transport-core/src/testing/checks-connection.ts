@@ -81,6 +81,7 @@ export const connectionChecks: CheckGroup = {
     },
     {
       title: 'eofReceived returning true keeps the transport open for writing',
+      when: (caps) => caps.peerHalfClose,
       configure: (protocol) => {
         protocol.eofResult = true;
       },

@@ -8,6 +8,7 @@ import {
   fill,
   pattern,
 } from './conformance-harness.js';
+import type { ConformanceContext } from './conformance-types.js';
 import type { StreamCallbackName } from './stream-grammar.js';
 
 /** Checks that `callback` threw `error`, the handler was told, and the transport closed with it. */
@@ -36,18 +37,17 @@ function throwingCheck(
   trigger: (env: CheckEnv) => Promise<void>,
   when?: ConformanceCheck['when'],
 ): ConformanceCheck {
-  const error = new Error(`conformance: ${callback} throws`);
   return {
     title: `a throwing ${callback}() closes the transport with that error and is reported`,
     expectsExceptions: true,
     configure: (protocol) => {
       protocol.throwFrom = callback;
-      protocol.error = error;
+      protocol.error = new Error(`conformance: ${callback} throws`);
     },
     when,
     async run(env) {
       await trigger(env);
-      await assertFatal(env, callback, error);
+      await assertFatal(env, callback, env.protocol.error);
       assert.equal(env.transport.isClosing(), true);
     },
   };
@@ -56,6 +56,37 @@ function throwingCheck(
 const sendData = async (env: CheckEnv): Promise<void> => {
   await env.wait(env.peer.write(pattern(5000)), 'peer.write');
 };
+
+/** The SPEC §4.11 check of a failed connection, for {@link ConformanceOptions.failingConnect}. */
+export function failingConnectCheck(
+  failingConnect: (ctx: ConformanceContext) => Promise<unknown>,
+): ConformanceCheck {
+  return {
+    title: 'a failed connect rejects with the OS error and calls no protocol callback',
+    manualConnect: true,
+    async run(env) {
+      const outcome = await env.wait(
+        failingConnect(env.ctx).then(
+          () => null,
+          (err: unknown) => err,
+        ),
+        'the failing connect',
+      );
+      assert.ok(outcome instanceof Error, 'the connect call rejects with an Error');
+      assert.equal(
+        typeof (outcome as { code?: unknown }).code,
+        'string',
+        'the OS error passes through with its code',
+      );
+      await env.turns(2);
+      assert.deepEqual(
+        env.lastProtocol?.names() ?? [],
+        [],
+        'no protocol callback for a failed connection',
+      );
+    },
+  };
+}
 
 /** SPEC §4.9, §4.11, §6.3: failures. */
 export const errorChecks: CheckGroup = {

@@ -1,13 +1,48 @@
 import assert from 'node:assert/strict';
+import type { WriteTransport } from '../transports.js';
 import {
   answerEnd,
   assertBytesEqual,
   type CheckGroup,
   fill,
   pattern,
+  resumePeerAndRead,
 } from './conformance-harness.js';
 
 const KIB = 1024;
+
+/**
+ * Checks `setWriteBufferLimits`/`getWriteBufferLimits` (SPEC §4.6): the defaults, how one
+ * limit derives the other, `high = 0`, and RangeError for bad limits leaving them as
+ * they were. Leaves the default limits set.
+ */
+export function assertWriteBufferLimitsContract(
+  transport: Pick<WriteTransport, 'setWriteBufferLimits' | 'getWriteBufferLimits'>,
+): void {
+  assert.deepEqual(transport.getWriteBufferLimits(), [16 * KIB, 64 * KIB], 'default limits');
+  transport.setWriteBufferLimits(100);
+  assert.deepEqual(transport.getWriteBufferLimits(), [25, 100], 'high alone: low = high / 4');
+  transport.setWriteBufferLimits(null, 100);
+  assert.deepEqual(transport.getWriteBufferLimits(), [100, 400], 'low alone: high = 4 * low');
+  transport.setWriteBufferLimits(1000, 10);
+  assert.deepEqual(transport.getWriteBufferLimits(), [10, 1000]);
+  transport.setWriteBufferLimits(0);
+  assert.deepEqual(transport.getWriteBufferLimits(), [0, 0], 'high = 0 forces low = 0');
+  transport.setWriteBufferLimits();
+  assert.deepEqual(
+    transport.getWriteBufferLimits(),
+    [16 * KIB, 64 * KIB],
+    'no arguments: the defaults',
+  );
+  assert.throws(() => transport.setWriteBufferLimits(-1), RangeError, 'negative high');
+  assert.throws(() => transport.setWriteBufferLimits(null, -1), RangeError, 'negative low');
+  assert.throws(() => transport.setWriteBufferLimits(1, 2), RangeError, 'low > high');
+  assert.deepEqual(
+    transport.getWriteBufferLimits(),
+    [16 * KIB, 64 * KIB],
+    'a rejected call changes nothing',
+  );
+}
 
 /** SPEC §4.6: write flow control. */
 export const writeFlowChecks: CheckGroup = {
@@ -17,29 +52,7 @@ export const writeFlowChecks: CheckGroup = {
       title:
         'setWriteBufferLimits derives and validates the limits; getWriteBufferLimits is [low, high]',
       async run({ transport }) {
-        assert.deepEqual(transport.getWriteBufferLimits(), [16 * KIB, 64 * KIB], 'default limits');
-        transport.setWriteBufferLimits(100);
-        assert.deepEqual(transport.getWriteBufferLimits(), [25, 100], 'high alone: low = high / 4');
-        transport.setWriteBufferLimits(null, 100);
-        assert.deepEqual(transport.getWriteBufferLimits(), [100, 400], 'low alone: high = 4 * low');
-        transport.setWriteBufferLimits(1000, 10);
-        assert.deepEqual(transport.getWriteBufferLimits(), [10, 1000]);
-        transport.setWriteBufferLimits(0);
-        assert.deepEqual(transport.getWriteBufferLimits(), [0, 0], 'high = 0 forces low = 0');
-        transport.setWriteBufferLimits();
-        assert.deepEqual(
-          transport.getWriteBufferLimits(),
-          [16 * KIB, 64 * KIB],
-          'no arguments: the defaults',
-        );
-        assert.throws(() => transport.setWriteBufferLimits(-1), RangeError, 'negative high');
-        assert.throws(() => transport.setWriteBufferLimits(null, -1), RangeError, 'negative low');
-        assert.throws(() => transport.setWriteBufferLimits(1, 2), RangeError, 'low > high');
-        assert.deepEqual(
-          transport.getWriteBufferLimits(),
-          [16 * KIB, 64 * KIB],
-          'a rejected call changes nothing',
-        );
+        assertWriteBufferLimitsContract(transport);
         assert.equal(transport.getWriteBufferSize(), 0, 'nothing buffered on a new connection');
       },
     },
@@ -75,13 +88,7 @@ export const writeFlowChecks: CheckGroup = {
           0,
           'no resumeWriting while the peer does not read',
         );
-        peer.resumeReading();
-        const all = Buffer.concat([data, more]);
-        assertBytesEqual(
-          await wait(peer.readExactly(all.length), 'the peer to read everything'),
-          all,
-          'data',
-        );
+        await resumePeerAndRead(env, Buffer.concat([data, more]));
         await wait(protocol.waitFor('resumeWriting'), 'resumeWriting');
         const resumedAt = protocol.flowEvents[1]?.writeBufferSize ?? -1;
         assert.ok(
@@ -111,12 +118,7 @@ export const writeFlowChecks: CheckGroup = {
             );
           },
         );
-        peer.resumeReading();
-        assertBytesEqual(
-          await wait(peer.readExactly(data.length), 'the peer to read everything'),
-          data,
-          'data',
-        );
+        await resumePeerAndRead(env, data);
         await wait(protocol.waitFor('resumeWriting'), 'resumeWriting');
         assert.equal(
           protocol.flowEvents[1]?.writeBufferSize,
@@ -138,12 +140,7 @@ export const writeFlowChecks: CheckGroup = {
         const size = transport.getWriteBufferSize();
         transport.setWriteBufferLimits(size - 1);
         assert.equal(protocol.count('pauseWriting'), 1, 'pauseWriting inside setWriteBufferLimits');
-        peer.resumeReading();
-        assertBytesEqual(
-          await wait(peer.readExactly(data.length), 'the peer to read everything'),
-          data,
-          'data',
-        );
+        await resumePeerAndRead(env, data);
         await wait(protocol.waitFor('resumeWriting'), 'resumeWriting');
       },
     },

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { AbstractEventLoop, ExceptionContext } from '../event-loop.js';
 import type { Transport } from '../transports.js';
+import { envWithPair, type RunEnv, runConformance } from './check-runner.js';
 import type {
   ConformanceCapabilities,
-  ConformanceContext,
   ConformanceFactory,
   ConformancePair,
   ConformancePeer,
@@ -12,14 +12,10 @@ import {
   RecordingBufferedProtocol,
   type RecordingBufferedProtocolOptions,
 } from './recording-buffered-protocol.js';
-import { RecordingLogger } from './recording-logger.js';
 import { RecordingProtocol } from './recording-protocol.js';
-import { withTimeout } from './with-timeout.js';
 
-/** Everything a check works with. */
-export interface CheckEnv {
-  /** The connected pair (throws before `connect()` for `manualConnect` checks). */
-  readonly pair: ConformancePair;
+/** Everything a stream check works with. */
+export interface CheckEnv extends RunEnv<ConformancePair, RecordingProtocol> {
   readonly transport: Transport;
   readonly protocol: RecordingProtocol;
   readonly peer: ConformancePeer;
@@ -27,18 +23,7 @@ export interface CheckEnv {
   readonly caps: ConformanceCapabilities;
   /** True in the `BufferedProtocol` run. */
   readonly buffered: boolean;
-  /** Every context the loop's exception handler got. */
-  readonly exceptions: ExceptionContext[];
-  readonly logger: RecordingLogger;
   readonly maxFillBytes: number;
-  /** The last protocol the factory made (also when connecting failed). */
-  readonly lastProtocol: RecordingProtocol | null;
-  /** Calls the factory (done before `run` unless the check is `manualConnect`). */
-  connect(): Promise<ConformancePair>;
-  /** `promise`, bounded by the suite's timeout. */
-  wait<T>(promise: PromiseLike<T>, what: string): Promise<T>;
-  /** Lets `n` rounds of I/O and loop callbacks happen (not a timed sleep). */
-  turns(n?: number): Promise<void>;
 }
 
 /** One conformance check. */
@@ -99,18 +84,16 @@ export async function answerEnd(env: CheckEnv): Promise<Buffer> {
   return Buffer.from(rest.buffer, rest.byteOffset, rest.byteLength);
 }
 
+/** Lets a paused peer read again and checks it reads exactly `data` (in order, all of it). */
+export async function resumePeerAndRead(env: CheckEnv, data: Uint8Array): Promise<void> {
+  env.peer.resumeReading();
+  const got = await env.wait(env.peer.readExactly(data.byteLength), 'the peer to read everything');
+  assertBytesEqual(got, data, 'data the peer read');
+}
+
 /** The exception-handler contexts whose message is `message`. */
 export function contextsWithMessage(env: CheckEnv, message: string): ExceptionContext[] {
   return env.exceptions.filter((context) => context.message === message);
-}
-
-function turn(loop: AbstractEventLoop): Promise<void> {
-  return new Promise((resolve) => {
-    setImmediate(() => {
-      if (loop.isClosed()) resolve();
-      else loop.callSoon(resolve);
-    });
-  });
 }
 
 /**
@@ -142,8 +125,18 @@ export function fill(
   return Buffer.concat(chunks, written);
 }
 
-/** Runs one check: connect, run, then the invariants every connection must satisfy. */
-export async function runCheck(
+/** The stream view of a run's environment. */
+function streamEnv(
+  base: RunEnv<ConformancePair, RecordingProtocol>,
+  caps: ConformanceCapabilities,
+  buffered: boolean,
+  maxFillBytes: number,
+): CheckEnv {
+  return envWithPair(base, { caps, buffered, maxFillBytes });
+}
+
+/** Runs one stream check: connect, run, then the invariants every connection must satisfy. */
+export function runCheck(
   check: ConformanceCheck,
   factory: ConformanceFactory,
   caps: ConformanceCapabilities,
@@ -151,87 +144,22 @@ export async function runCheck(
   timeoutMs: number,
   maxFillBytes: number,
 ): Promise<void> {
-  const cleanups: Array<() => unknown> = [];
-  const exceptions: ExceptionContext[] = [];
-  const logger = new RecordingLogger();
-  let lastProtocol: RecordingProtocol | null = null;
-  let pair: ConformancePair | null = null;
-  const wait = <T>(promise: PromiseLike<T>, what: string): Promise<T> =>
-    withTimeout(promise, timeoutMs, what);
-  const ctx: ConformanceContext = {
-    protocolFactory: () => {
+  return runConformance<ConformancePair, RecordingProtocol>({
+    makeProtocol: () => {
       const protocol: RecordingProtocol = buffered
         ? new RecordingBufferedProtocol({ bufferSize: BUFFERED_RUN_BUFFER, ...check.protocol })
         : new RecordingProtocol(check.protocol);
       check.configure?.(protocol);
-      lastProtocol = protocol;
       return protocol;
     },
-    logger,
-    exceptionHandler: (_loop, context) => {
-      exceptions.push(context);
-    },
-    addCleanup: (fn) => {
-      cleanups.push(fn);
-    },
-  };
-  const connected = (): ConformancePair => {
-    if (pair === null) throw new Error('the check did not connect');
-    return pair;
-  };
-  const env: CheckEnv = {
-    get pair() {
-      return connected();
-    },
-    get transport() {
-      return connected().transport;
-    },
-    get protocol() {
-      return connected().protocol;
-    },
-    get peer() {
-      return connected().peer;
-    },
-    get loop() {
-      return connected().loop;
-    },
-    get lastProtocol() {
-      return lastProtocol;
-    },
-    caps,
-    buffered,
-    exceptions,
-    logger,
-    maxFillBytes,
-    connect: async () => {
-      pair = await wait(factory(ctx), 'the factory to connect');
-      return pair;
-    },
-    wait,
-    turns: async (n = 4) => {
-      for (let i = 0; i < n; i++) await turn(connected().loop);
-    },
-  };
-  try {
-    if (!check.manualConnect) await env.connect();
-    await check.run(env);
-    if (pair !== null) await assertConnectionEnds(env, pair);
-    if (!check.expectsExceptions) {
-      assert.deepEqual(
-        exceptions.map((context) => context.message),
-        [],
-        'the loop exception handler was called unexpectedly',
-      );
-    }
-  } finally {
-    if (pair !== null)
-      await withTimeout((pair as ConformancePair).close(), timeoutMs, 'pair.close()').catch(
-        () => {},
-      );
-    for (const cleanup of cleanups.reverse()) {
-      await withTimeout(Promise.resolve().then(cleanup), timeoutMs, 'a cleanup').catch(() => {});
-    }
-  }
+    factory,
+    timeoutMs,
+    manualConnect: check.manualConnect,
+    expectsExceptions: check.expectsExceptions,
+    run: (base) => check.run(streamEnv(base, caps, buffered, maxFillBytes)),
+    assertEnds: (base, pair) =>
+      assertConnectionEnds(streamEnv(base, caps, buffered, maxFillBytes), pair),
+  });
 }
 
 /** Ends the connection if the check did not, then checks it ended as SPEC §4.1-3 say. */

@@ -229,6 +229,31 @@ describe('the conformance kit catches broken transports', () => {
     ).toBe(false);
   });
 
+  it('failingConnect: passes an OS error with no callbacks; fails otherwise', async () => {
+    const title =
+      'Protocol > a failed connect rejects with the OS error and calls no protocol callback';
+    const refused = () =>
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const run = (failingConnect: ConformanceOptions['failingConnect']) =>
+      collect(factoryOf(MemoryTransport), { failingConnect }).get(title)?.();
+    await run(async (ctx) => {
+      ctx.protocolFactory();
+      throw refused();
+    });
+    await expect(run(async () => undefined)).rejects.toThrow(/rejects with an Error/);
+    await expect(
+      run(async () => {
+        throw new Error('no code');
+      }),
+    ).rejects.toThrow(/its code/);
+    await expect(
+      run(async (ctx) => {
+        ctx.protocolFactory().connectionMade({} as never);
+        throw refused();
+      }),
+    ).rejects.toThrow(/no protocol callback/);
+  });
+
   it('rejects a registrar without describe/it and a factory that is not a function', () => {
     expect(() =>
       defineTransportConformance({} as TestRegistrar, 'x', factoryOf(MemoryTransport)),

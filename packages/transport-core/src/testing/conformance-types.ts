@@ -1,6 +1,6 @@
-import type { AbstractEventLoop, ExceptionHandler } from '../event-loop.js';
+import type { AbstractEventLoop } from '../event-loop.js';
 import type { Transport } from '../transports.js';
-import type { RecordingLogger } from './recording-logger.js';
+import type { ConformanceContextOf } from './check-runner.js';
 import type { RecordingProtocol } from './recording-protocol.js';
 
 /**
@@ -12,7 +12,9 @@ import type { RecordingProtocol } from './recording-protocol.js';
 export interface TestRegistrar {
   describe(name: string, fn: () => void): unknown;
   it(name: string, fn: () => Promise<void>): unknown;
+  /** Accepted so `{ describe, it, beforeEach, afterEach }` can be passed as it is; unused (each check sets up and frees its own pair). */
   beforeEach?(fn: () => unknown): unknown;
+  /** Accepted, unused (see `beforeEach`). */
   afterEach?(fn: () => unknown): unknown;
   /**
    * Registers a skipped check (e.g. vitest's `it.skip`). Used for the checks named in
@@ -82,28 +84,8 @@ export interface ConformanceCapabilities {
   buffered: boolean;
 }
 
-/** What the suite hands the factory for one connection. */
-export interface ConformanceContext {
-  /**
-   * Makes the protocol the connection must use: pass it to `createConnection` (or
-   * call it once). Each check configures it (a callback that throws, `eofReceived`
-   * returning true, ...). Buffered or plain depending on the run.
-   */
-  readonly protocolFactory: () => RecordingProtocol;
-  /** Give this to the loop (`new EventLoop({ logger: ctx.logger })`): the suite reads warnings from it. */
-  readonly logger: RecordingLogger;
-  /**
-   * Install this on the loop before connecting (`loop.setExceptionHandler(ctx.exceptionHandler)`):
-   * the suite reads reported errors from it.
-   */
-  readonly exceptionHandler: ExceptionHandler;
-  /**
-   * Registers a cleanup that runs after the check even if the factory rejects (e.g. the
-   * server and loop when `connectionMade` throws and the connection fails). Run in
-   * reverse order, each bounded in time; errors are ignored.
-   */
-  addCleanup(fn: () => unknown): void;
-}
+/** What the suite hands the factory for one connection (see {@link ConformanceContextOf}). */
+export type ConformanceContext = ConformanceContextOf<RecordingProtocol>;
 
 /** One connected transport with everything the suite needs. */
 export interface ConformancePair {
@@ -143,6 +125,13 @@ export interface ConformanceOptions {
    * seeing `pauseWriting` (OS socket buffers can take several MiB). Default 64 MiB.
    */
   maxFillBytes?: number;
+  /**
+   * Attempts a connection that must fail (e.g. `loop.createConnection(ctx.protocolFactory,
+   * '127.0.0.1', closedPort)`), using `ctx` like the factory (loop, cleanups). When given,
+   * a check asserts SPEC §4.11: the attempt rejects with the OS error (a `code` such as
+   * `ECONNREFUSED`) and the protocol, if one was made, got no callback at all.
+   */
+  failingConnect?: (ctx: ConformanceContext) => Promise<unknown>;
 }
 
 /**

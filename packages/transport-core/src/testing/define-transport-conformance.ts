@@ -1,5 +1,6 @@
+import { validateSuiteArgs } from './check-runner.js';
 import { closeChecks, connectionChecks } from './checks-connection.js';
-import { errorChecks } from './checks-errors.js';
+import { errorChecks, failingConnectCheck } from './checks-errors.js';
 import { readFlowChecks, writeFlowChecks } from './checks-flow.js';
 import { nestedChecks } from './checks-nested.js';
 import { halfCloseChecks, protocolSwitchChecks, writeChecks } from './checks-writes.js';
@@ -79,26 +80,24 @@ export function defineTransportConformance(
   factory: ConformanceFactory,
   options: ConformanceOptions = {},
 ): void {
-  if (
-    t === null ||
-    typeof t !== 'object' ||
-    typeof t.describe !== 'function' ||
-    typeof t.it !== 'function'
-  ) {
-    throw new TypeError(
-      't must have describe() and it() (e.g. { describe, it } from your test framework)',
-    );
-  }
-  if (typeof factory !== 'function')
-    throw new TypeError('factory must be a function making a connected pair');
+  validateSuiteArgs(t, factory);
   const caps: ConformanceCapabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
   const timeoutMs = options.timeoutMs ?? 5000;
   const maxFillBytes = options.maxFillBytes ?? 64 * 1024 * 1024;
   const skip = options.skip ?? {};
+  const groups: readonly CheckGroup[] = options.failingConnect
+    ? [
+        ...GROUPS,
+        {
+          title: 'failed connection (SPEC §4.11)',
+          checks: [failingConnectCheck(options.failingConnect)],
+        },
+      ]
+    : GROUPS;
   t.describe(`${name} transport conformance`, () => {
     for (const buffered of caps.buffered ? [false, true] : [false]) {
       t.describe(buffered ? 'BufferedProtocol' : 'Protocol', () => {
-        for (const group of GROUPS) {
+        for (const group of groups) {
           t.describe(group.title, () => {
             for (const check of group.checks) {
               if (check.when && !check.when(caps, buffered)) continue;

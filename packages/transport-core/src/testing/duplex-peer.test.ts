@@ -70,10 +70,10 @@ describe('DuplexPeer over real sockets', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const [mine, theirs] = await socketPair(join(dir, 's.sock'));
     const peer = new DuplexPeer(mine);
-    const closed = new Promise((resolve) => theirs.once('close', resolve));
+    const ended = new Promise((resolve) => theirs.once('end', resolve));
     theirs.resume();
     peer.reset();
-    await within(closed, 'the other side to close');
+    await within(ended, 'the other side to see the end');
     assert.equal(mine.destroyed, true);
   });
 

@@ -6,7 +6,9 @@
  *   `RecordingProtocol`/`RecordingBufferedProtocol` (protocols that record every
  *   callback), with `assertStreamGrammar` to check a callback log against SPEC §4;
  * - the transport conformance kit: `defineTransportConformance(...)` registers the
- *   checks every stream transport must pass with your test framework.
+ *   checks every stream transport must pass with your test framework (peers:
+ *   `DuplexPeer` over a Node stream, `MemoryPeer`), and `defineDatagramConformance(...)`
+ *   those of datagram endpoints (`RecordingDatagramProtocol`, `DgramPeer`).
  *
  * No test framework is imported here: assertions use `node:assert/strict`.
  *
@@ -26,14 +28,22 @@ export type {
   DefineTransportConformance,
   TestRegistrar,
 } from './conformance-types.js';
+export { createMemoryDatagramTransport } from './create-memory-datagram-transport.js';
+export { createMemoryTransport } from './create-memory-transport.js';
 export {
   conformanceCheckTitles,
   defineTransportConformance,
 } from './define-transport-conformance.js';
 export { DuplexPeer } from './duplex-peer.js';
+export { MemoryDatagramPeer } from './memory-datagram-peer.js';
+export {
+  type MemoryDatagramListener,
+  MemoryDatagramTransport,
+  type MemoryDatagramTransportOptions,
+  type SentDatagram,
+} from './memory-datagram-transport.js';
 export { MemoryPeer } from './memory-peer.js';
 export {
-  createMemoryTransport,
   type FeedOptions,
   type MemoryOutputListener,
   MemoryTransport,

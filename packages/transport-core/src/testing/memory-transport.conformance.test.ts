@@ -1,8 +1,8 @@
 import { describe, it } from 'vitest';
 import { EventLoop } from '../../../loop/src/index.js';
+import { createMemoryTransport } from './create-memory-transport.js';
 import { defineTransportConformance } from './define-transport-conformance.js';
 import { MemoryPeer } from './memory-peer.js';
-import { createMemoryTransport } from './memory-transport.js';
 
 // The kit checks itself: MemoryTransport must pass the suite it is the reference for.
 defineTransportConformance({ describe, it, skip: it.skip }, 'MemoryTransport', async (ctx) => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventLoop } from '../../../loop/src/index.js';
 import type { ExceptionContext } from '../event-loop.js';
-import { createMemoryTransport, MemoryTransport } from './memory-transport.js';
+import { createMemoryTransport } from './create-memory-transport.js';
+import { MemoryTransport } from './memory-transport.js';
 import { RecordingBufferedProtocol } from './recording-buffered-protocol.js';
 import { RecordingLogger } from './recording-logger.js';
 import { RecordingProtocol } from './recording-protocol.js';
@@ -47,8 +48,14 @@ describe('createMemoryTransport (connecting like createConnection)', () => {
     assert.equal(same, protocol);
   });
 
-  it('rejects a protocol that is not an object with TypeError', async () => {
+  it('rejects a protocol that is not an object with TypeError, and a throwing factory', async () => {
     await assert.rejects(createMemoryTransport(loop, (() => null) as never), TypeError);
+    await assert.rejects(
+      createMemoryTransport(loop, () => {
+        throw new RangeError('factory');
+      }),
+      RangeError,
+    );
   });
 
   it('a throwing connectionMade rejects with that error, reports it and ends in connectionLost(err)', async () => {

@@ -1,11 +1,11 @@
 import { toBytes, toBytesList } from '../bytes.js';
-import { toError } from '../errors.js';
 import type { AbstractEventLoop } from '../event-loop.js';
 import type { ExtraInfo } from '../extra-info.js';
 import { feedBuffered } from '../feed-buffered.js';
 import type { BufferedProtocol, Protocol, StreamProtocol } from '../protocols.js';
 import { TransportBase } from '../transport-base.js';
 import type { Transport } from '../transports.js';
+import { connectMemoryTransport } from './memory-connect.js';
 
 /** Options of {@link MemoryTransport} / {@link createMemoryTransport}. */
 export interface MemoryTransportOptions {
@@ -92,11 +92,17 @@ export class MemoryTransport extends TransportBase implements Transport {
   #starting = false;
   #readPaused = false;
   #readEof = false;
+  /** `feedEof()` was called (the EOF may still wait in the inbox). */
+  #eofFed = false;
   #delivering = false;
   #released = false;
   #listener: MemoryOutputListener | null = null;
   /** Asked by `feedBuffered` after each `bufferUpdated` (made once, not per chunk). */
   readonly #stopFeeding = (): boolean => this._closing || this.#readPaused;
+  readonly #onMade = (): void => {
+    this.#started = true;
+    if (this.#inbox.length > 0) this._defer(runDeliver);
+  };
 
   constructor(
     loop: AbstractEventLoop,
@@ -181,7 +187,7 @@ export class MemoryTransport extends TransportBase implements Transport {
     if (!Number.isInteger(chunkSize) || chunkSize < 1) {
       throw new RangeError(`chunkSize must be an integer >= 1, got ${chunkSize}`);
     }
-    if (this.#inbox.includes(EOF) || this.#readEof) throw new Error('feed() after feedEof()');
+    if (this.#eofFed) throw new Error('feed() after feedEof()');
     if (this._closing || bytes.byteLength === 0) return;
     const copy = Buffer.from(bytes);
     for (let offset = 0; offset < copy.byteLength; offset += chunkSize) {
@@ -192,7 +198,8 @@ export class MemoryTransport extends TransportBase implements Transport {
 
   /** Delivers the peer's EOF (after any queued data): `eofReceived()`, then close unless it returned truthy. */
   feedEof(): void {
-    if (this._closing || this.#readEof || this.#inbox.includes(EOF)) return;
+    if (this._closing || this.#eofFed) return;
+    this.#eofFed = true;
     this.#inbox.push(EOF);
     this._deliver();
   }
@@ -286,20 +293,7 @@ export class MemoryTransport extends TransportBase implements Transport {
     if (this.#started || this.#starting)
       return Promise.reject(new Error('MemoryTransport.start() called twice'));
     this.#starting = true;
-    return new Promise((resolve, reject) => {
-      this._loop.callSoon(() => {
-        try {
-          this._protocol.connectionMade?.(this);
-        } catch (err) {
-          this._callbackFailed(err, 'connectionMade');
-          reject(toError(err));
-          return;
-        }
-        this.#started = true;
-        if (this.#inbox.length > 0) this._defer(runDeliver);
-        resolve();
-      });
-    });
+    return connectMemoryTransport(this, this.#onMade);
   }
 
   /** Delivers queued input while reading is allowed. */
@@ -382,31 +376,4 @@ export class MemoryTransport extends TransportBase implements Transport {
     this.#released = true;
     this.#listener = null;
   }
-}
-
-/**
- * Makes a {@link MemoryTransport} for `protocol` (or the protocol a factory returns) and
- * calls `connectionMade` on a later loop iteration, as `loop.createConnection` does.
- * Resolves with `[transport, protocol]` after `connectionMade` returned; if it throws,
- * the transport is aborted, the loop's exception handler is told
- * ("Fatal error: protocol.connectionMade() call failed.") and the promise rejects with
- * that error.
- *
- * @example
- * const [transport, protocol] = await createMemoryTransport(loop, () => new EchoProtocol());
- * transport.feed(Buffer.from('hello'), { chunkSize: 1 });
- * assert.equal(transport.takeWritten().toString(), 'hello');
- */
-export function createMemoryTransport<P extends StreamProtocol>(
-  loop: AbstractEventLoop,
-  protocolOrFactory: P | (() => P),
-  options: MemoryTransportOptions = {},
-): Promise<[MemoryTransport, P]> {
-  const protocol =
-    typeof protocolOrFactory === 'function' ? protocolOrFactory() : protocolOrFactory;
-  if (protocol === null || typeof protocol !== 'object') {
-    return Promise.reject(new TypeError('protocol must be an object (or a factory returning one)'));
-  }
-  const transport = new MemoryTransport(loop, protocol, options);
-  return transport.start().then(() => [transport, protocol]);
 }

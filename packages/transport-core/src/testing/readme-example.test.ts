@@ -4,7 +4,7 @@ import { it as test } from 'vitest';
 import { EventLoop } from '../../../loop/src/index.js';
 import { Protocol } from '../../../protocols/src/index.js';
 import type { Transport } from '../transports.js';
-import { createMemoryTransport } from './memory-transport.js';
+import { createMemoryTransport } from './create-memory-transport.js';
 
 /** Answers every "PING\r\n" line with "PONG\r\n". */
 class PingPong extends Protocol {

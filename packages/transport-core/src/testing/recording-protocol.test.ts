@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'vitest';
 import { EventLoop } from '../../../loop/src/index.js';
-import { createMemoryTransport } from './memory-transport.js';
+import { createMemoryTransport } from './create-memory-transport.js';
 import { RecordingBufferedProtocol } from './recording-buffered-protocol.js';
 import { RecordingLogger } from './recording-logger.js';
 import { RecordingProtocol } from './recording-protocol.js';

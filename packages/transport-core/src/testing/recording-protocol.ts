@@ -1,5 +1,6 @@
 import type { Protocol } from '../protocols.js';
 import type { Transport } from '../transports.js';
+import { ConditionWaiters } from './condition-waiters.js';
 import {
   assertStreamGrammar,
   eventName,
@@ -29,13 +30,6 @@ export interface RecordingProtocolOptions {
 export interface FlowEvent {
   readonly event: 'pauseWriting' | 'resumeWriting';
   readonly writeBufferSize: number;
-}
-
-interface Waiter {
-  readonly test: (protocol: RecordingProtocol) => boolean;
-  readonly what: string;
-  readonly resolve: () => void;
-  readonly reject: (err: Error) => void;
 }
 
 /**
@@ -79,7 +73,11 @@ export class RecordingProtocol implements Protocol {
   lostWith: Error | null | undefined = undefined;
   #chunks: Uint8Array[] = [];
   #receivedLength = 0;
-  #waiters: Waiter[] = [];
+  readonly #waiters = new ConditionWaiters<RecordingProtocol>(
+    this,
+    (p) => p.isLost,
+    (what) => this.#lostBefore(what),
+  );
 
   constructor(options: RecordingProtocolOptions = {}) {
     this.throwFrom = options.throwFrom ?? null;
@@ -167,11 +165,7 @@ export class RecordingProtocol implements Protocol {
    * `connectionLost` comes first and the condition still does not hold.
    */
   waitUntil(test: (protocol: RecordingProtocol) => boolean, what = 'a condition'): Promise<void> {
-    if (test(this)) return Promise.resolve();
-    if (this.isLost) return Promise.reject(this.#lostBefore(what));
-    return new Promise((resolve, reject) => {
-      this.#waiters.push({ test, what, resolve, reject });
-    });
+    return this.#waiters.until(test, what);
   }
 
   /** Resolves once `name` was called (at least `times` times, default 1). */
@@ -209,7 +203,7 @@ export class RecordingProtocol implements Protocol {
     try {
       this.hooks[name]?.(this, event);
     } finally {
-      this.#settle();
+      this.#waiters.settle();
     }
     if (this.throwFrom === name) {
       throw this.error ?? new Error(`RecordingProtocol: ${name} failed on purpose`);
@@ -220,18 +214,6 @@ export class RecordingProtocol implements Protocol {
   protected _addBytes(data: Uint8Array): void {
     this.#chunks.push(data);
     this.#receivedLength += data.byteLength;
-  }
-
-  #settle(): void {
-    if (this.#waiters.length === 0) return;
-    const lost = this.isLost;
-    const pending: Waiter[] = [];
-    for (const waiter of this.#waiters) {
-      if (waiter.test(this)) waiter.resolve();
-      else if (lost) waiter.reject(this.#lostBefore(waiter.what));
-      else pending.push(waiter);
-    }
-    this.#waiters = pending;
   }
 
   #lostBefore(what: string): Error {

@@ -1,0 +1,27 @@
+import { Protocol } from '@x/protocols';
+import type { Future, Transport } from '@x/transport-core';
+import { pyRepr } from '../../tcp-echo-server/src/python-format.js';
+
+/** The seed's `EchoClientProtocol`: sends a message, prints the reply, signals when the server closed. */
+export class EchoClientProtocol extends Protocol {
+  constructor(
+    readonly message: string,
+    readonly onConLost: Future<boolean>,
+  ) {
+    super();
+  }
+
+  override connectionMade(transport: Transport): void {
+    transport.write(Buffer.from(this.message));
+    console.log(`Data sent: ${pyRepr(this.message)}`);
+  }
+
+  override dataReceived(data: Uint8Array): void {
+    console.log(`Data received: ${pyRepr(Buffer.from(data).toString('utf8'))}`);
+  }
+
+  override connectionLost(_exc: Error | null): void {
+    console.log('The server closed the connection');
+    this.onConLost.setResult(true);
+  }
+}

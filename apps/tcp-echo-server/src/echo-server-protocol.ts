@@ -1,0 +1,25 @@
+import { Protocol } from '@x/protocols';
+import type { Address, Transport } from '@x/transport-core';
+import { pyPeername, pyRepr } from './python-format.js';
+
+/** The seed's `EchoServerProtocol`: prints what it gets, sends it back, closes the connection. */
+export class EchoServerProtocol extends Protocol {
+  transport: Transport | null = null;
+
+  override connectionMade(transport: Transport): void {
+    const peername = transport.getExtraInfo('peername') as Address | null;
+    console.log(`Connection from ${pyPeername(peername)}`);
+    this.transport = transport;
+  }
+
+  override dataReceived(data: Uint8Array): void {
+    const message = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+    console.log(`Data received: ${pyRepr(message)}`);
+
+    console.log(`Send: ${pyRepr(message)}`);
+    this.transport?.write(data);
+
+    console.log('Close the client socket');
+    this.transport?.close();
+  }
+}

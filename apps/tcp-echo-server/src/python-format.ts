@@ -1,0 +1,31 @@
+import type { Address } from '@x/transport-core';
+
+/**
+ * Python's `repr()` of a `str` (what the seed's `'{!r}'.format(message)` prints): single
+ * quotes unless the text has a single quote and no double quote; backslash escapes.
+ */
+export function pyRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (ch === '\\' || ch === quote) out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return out + quote;
+}
+
+/**
+ * Python's `str()` of a socket address (the seed prints `get_extra_info('peername')`):
+ * `('127.0.0.1', 50000)` for IPv4, `('::1', 50000, 0, 0)` for IPv6 (Python's 4-tuple).
+ */
+export function pyPeername(addr: Address | null): string {
+  if (addr === null) return 'None';
+  if (typeof addr === 'string') return pyRepr(addr);
+  const [host, port] = addr;
+  return host.includes(':') ? `(${pyRepr(host)}, ${port}, 0, 0)` : `(${pyRepr(host)}, ${port})`;
+}

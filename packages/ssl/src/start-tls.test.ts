@@ -1,0 +1,227 @@
+import type { EventLoop } from '@x/loop';
+import type { Server, Transport } from '@x/transport-core';
+import {
+  RecordingBufferedProtocol,
+  RecordingProtocol,
+  withTimeout,
+} from '@x/transport-core/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { createSSLContext } from './ssl-context.js';
+import { loopFixture, portOf, T, track as trackServer } from './test-support/loop-fixture.js';
+import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
+
+let certs: TestCerts;
+const cleanups: (() => unknown)[] = [];
+
+beforeAll(() => {
+  certs = makeTestCerts();
+});
+afterAll(() => certs.cleanup());
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+const setup = () => loopFixture(certs, cleanups);
+const track = (server: Server) => trackServer(server, cleanups);
+
+/** An echo that learns its transport from startTls's result (no connectionMade after an upgrade). */
+class UpgradedEcho extends RecordingProtocol {
+  #pending: Uint8Array[] = [];
+  attach(transport: Transport): void {
+    this.transport = transport;
+    for (const data of this.#pending.splice(0)) transport.write(data);
+  }
+  override dataReceived(data: Uint8Array): void {
+    super.dataReceived(data);
+    if (this.transport === null) this.#pending.push(data);
+    else this.transport.write(data);
+  }
+}
+
+/** A line protocol that answers STARTTLS and then hands over to TLS (server side). */
+class StartTlsServer extends RecordingProtocol {
+  upgraded: Promise<Transport> | null = null;
+  constructor(
+    readonly loop: EventLoop,
+    readonly ctx: ReturnType<typeof createSSLContext>,
+    readonly app: UpgradedEcho,
+  ) {
+    super();
+  }
+  override dataReceived(data: Uint8Array): void {
+    super.dataReceived(data);
+    const text = Buffer.from(data).toString('latin1');
+    const end = text.indexOf('\n');
+    if (this.upgraded !== null || end < 0) return;
+    const rest = Buffer.from(data).subarray(end + 1);
+    const transport = this.transport as Transport;
+    this.upgraded = this.loop.startTls(transport, this.app, this.ctx, {
+      serverSide: true,
+      initialData: rest,
+    });
+    this.upgraded.then(
+      (t) => this.app.attach(t),
+      () => {},
+    );
+  }
+}
+
+describe('loop.startTls', () => {
+  it('upgrades both sides of a plain TCP connection; the ClientHello sent with the STARTTLS line is not lost', async () => {
+    const { loop, serverContext, clientContext } = setup();
+    const serverApp = new UpgradedEcho();
+    let starter: StartTlsServer | null = null;
+    const server = track(
+      await loop.createServer(
+        () => {
+          starter = new StartTlsServer(loop, serverContext, serverApp);
+          return starter;
+        },
+        '127.0.0.1',
+        0,
+      ),
+    );
+    const port = portOf(server);
+    const clientApp = new RecordingProtocol();
+    const [plain] = await loop.createConnection(() => clientApp, '127.0.0.1', port);
+    // The STARTTLS line and the ClientHello leave in the same write (corked).
+    plain.write(Buffer.from('STARTTLS\n'));
+    const upgrade = loop.startTls(plain, clientApp, clientContext, { serverHostname: 'localhost' });
+    const tlsClient = await withTimeout(upgrade, T, 'client startTls');
+    const tlsServer = await withTimeout(
+      (starter as unknown as StartTlsServer).upgraded as Promise<Transport>,
+      T,
+      'server',
+    );
+    expect(clientApp.count('connectionMade')).toBe(1);
+    tlsClient.write(Buffer.from('secret'));
+    await withTimeout(clientApp.waitBytes(6), T, 'echo over TLS');
+    expect(clientApp.text()).toBe('secret');
+    expect(tlsServer.getExtraInfo('cipher')).not.toBeNull();
+    tlsClient.close();
+    expect(await withTimeout(clientApp.waitLost(), T, 'client lost')).toBeNull();
+    await withTimeout(serverApp.waitLost(), T, 'server lost');
+    expect(serverApp.count('connectionMade')).toBe(0);
+  });
+
+  it('client side with a BufferedProtocol: 100 KiB before the upgrade, TLS data after it, intact (B-178)', async () => {
+    const { loop, serverContext, clientContext } = setup();
+    const serverApp = new UpgradedEcho();
+    let starter: StartTlsServer | null = null;
+    const server = track(
+      await loop.createServer(
+        () => {
+          starter = new StartTlsServer(loop, serverContext, serverApp);
+          return starter;
+        },
+        '127.0.0.1',
+        0,
+      ),
+    );
+    const clientApp = new RecordingBufferedProtocol({ bufferSize: 1000 });
+    const [plain] = await loop.createConnection(() => clientApp, '127.0.0.1', portOf(server));
+    const before = Buffer.alloc(100 * 1024, 'p');
+    plain.write(before);
+    plain.write(Buffer.from('\n'));
+    // The server sees the plaintext (no newline in it) and then STARTTLS's newline.
+    const tlsClient = await withTimeout(
+      loop.startTls(plain, clientApp, clientContext, { serverHostname: 'localhost' }),
+      T,
+      'client startTls',
+    );
+    await withTimeout(
+      (starter as unknown as StartTlsServer).upgraded as Promise<Transport>,
+      T,
+      'server',
+    );
+    expect((starter as unknown as StartTlsServer).receivedLength).toBeGreaterThanOrEqual(
+      before.length,
+    );
+    const after = Buffer.alloc(50_000, 'q');
+    tlsClient.write(after);
+    await withTimeout(clientApp.waitBytes(after.length), T, 'echo');
+    expect(clientApp.received().equals(after)).toBe(true);
+    expect(clientApp.count('connectionMade')).toBe(1);
+    tlsClient.close();
+    await withTimeout(clientApp.waitLost(), T, 'lost');
+  });
+
+  it('wrong arguments reject with TypeError before any I/O (B-179)', async () => {
+    const { loop, clientContext } = setup();
+    const p = new RecordingProtocol();
+    await expect(loop.startTls(null as unknown as Transport, p, clientContext)).rejects.toThrow(
+      /not supported/,
+    );
+    await expect(loop.startTls({} as Transport, p, clientContext)).rejects.toBeInstanceOf(
+      TypeError,
+    );
+    const fake = {
+      write() {},
+      writelines() {},
+      setProtocol() {},
+      pauseReading() {},
+      resumeReading() {},
+      canWriteEof() {
+        return true;
+      },
+      abort() {},
+      isClosing() {
+        return false;
+      },
+    };
+    await expect(loop.startTls(fake as unknown as Transport, p, {} as never)).rejects.toThrow(
+      /SSLContext/,
+    );
+    await expect(
+      loop.startTls(fake as unknown as Transport, p, clientContext, {
+        serverHostname: 'h',
+        sslHandshakeTimeout: 0,
+      }),
+    ).rejects.toBeInstanceOf(RangeError);
+    await expect(
+      loop.startTls(fake as unknown as Transport, p, clientContext, {
+        serverHostname: 'h',
+        sslShutdownTimeout: -1,
+      }),
+    ).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('TLS over TLS: startTls on a TLS transport uses the generic path (B-181)', async () => {
+    const { loop, serverContext, clientContext } = setup();
+    const serverApp = new UpgradedEcho();
+    let starter: StartTlsServer | null = null;
+    const server = track(
+      await loop.createServer(
+        () => {
+          starter = new StartTlsServer(loop, serverContext, serverApp);
+          return starter;
+        },
+        '127.0.0.1',
+        0,
+        { ssl: serverContext },
+      ),
+    );
+    const port = portOf(server);
+    const clientApp = new RecordingProtocol();
+    const [outer] = await loop.createConnection(() => clientApp, '127.0.0.1', port, {
+      ssl: clientContext,
+    });
+    outer.write(Buffer.from('STARTTLS\n'));
+    const inner = await withTimeout(
+      loop.startTls(outer, clientApp, clientContext, { serverHostname: 'localhost' }),
+      T,
+      'inner startTls',
+    );
+    await withTimeout(
+      (starter as unknown as StartTlsServer).upgraded as Promise<Transport>,
+      T,
+      'server inner',
+    );
+    const big = Buffer.alloc(300_000, 'z');
+    inner.write(big);
+    await withTimeout(clientApp.waitBytes(big.length), 10_000, 'echo');
+    expect(clientApp.received().equals(big)).toBe(true);
+    inner.close();
+    expect(await withTimeout(clientApp.waitLost(), T, 'lost')).toBeNull();
+  });
+});

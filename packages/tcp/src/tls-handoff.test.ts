@@ -1,0 +1,120 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TLSSocket } from 'node:tls';
+import { EventLoop } from '@x/loop';
+import { createSSLContext, ssl } from '@x/ssl';
+import type { Transport } from '@x/transport-core';
+import { RecordingLogger, RecordingProtocol, withTimeout } from '@x/transport-core/testing';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { tcp } from './tcp.js';
+import { Cleanups, rawServer, tempDir } from './test-support.js';
+
+const cleanups = new Cleanups();
+const certCleanups = new Cleanups();
+afterEach(() => cleanups.run());
+const wait = <T>(p: PromiseLike<T>, what: string) => withTimeout(p, 10_000, what);
+
+let cert = '';
+let key = '';
+beforeAll(() => {
+  const dir = tempDir(certCleanups);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      'key.pem',
+      '-out',
+      'cert.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { cwd: dir, stdio: 'ignore', timeout: 15_000 },
+  );
+  cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  key = readFileSync(join(dir, 'key.pem'), 'utf8');
+  return () => certCleanups.run();
+});
+
+function setup(): EventLoop {
+  const loop = new EventLoop({ transports: [tcp(), ssl()], logger: new RecordingLogger() });
+  cleanups.add(() => loop.close());
+  return loop;
+}
+
+class Echo extends RecordingProtocol {
+  override dataReceived(data: Uint8Array): void {
+    super.dataReceived(data);
+    this.transport?.write(data);
+  }
+}
+
+describe('TLS through @x/ssl (the ssl option and DETACH_SOCKET)', () => {
+  it('createServer({ ssl }) and createConnection({ ssl }) echo; serverHostname defaults to the host', async () => {
+    const loop = setup();
+    const server = await loop.createServer(() => new Echo(), '127.0.0.1', 0, {
+      ssl: createSSLContext({ cert, key }),
+    });
+    cleanups.add(() => {
+      server.close();
+      server.abortClients();
+    });
+    const address = server.sockets[0]?.getsockname() as readonly [string, number];
+    const port = address[1];
+    const [transport, protocol] = await loop.createConnection(
+      () => new RecordingProtocol(),
+      '127.0.0.1',
+      port,
+      {
+        ssl: createSSLContext({ ca: cert }),
+      },
+    );
+    cleanups.add(() => transport.abort());
+    expect(transport.getExtraInfo('ssl_object')).toBeInstanceOf(TLSSocket);
+    transport.write(Buffer.from('secret'));
+    await wait(protocol.waitBytes(6), 'echo');
+    expect(protocol.text()).toBe('secret');
+  });
+
+  it('startTls on a tcp transport takes its socket (DETACH_SOCKET) and TLS runs on it', async () => {
+    const loop = setup();
+    const { port, accepted } = await rawServer(cleanups);
+    const [plain, protocol] = await loop.createConnection(
+      () => new RecordingProtocol(),
+      '127.0.0.1',
+      port,
+    );
+    cleanups.add(() => plain.abort());
+    const peer = await accepted();
+    // STARTTLS: a line in clear text, then the peer upgrades its side.
+    plain.write(Buffer.from('STARTTLS\n'));
+    await new Promise((resolve) => peer.once('data', resolve));
+    const secure = new TLSSocket(peer, { isServer: true, cert, key });
+    secure.on('data', (d: Buffer) => secure.write(d));
+    secure.on('error', () => {});
+    cleanups.add(() => secure.destroy());
+    const tls: Transport = await wait(
+      loop.startTls(plain, protocol, createSSLContext({ ca: cert }), {
+        serverHostname: 'localhost',
+      }),
+      'startTls',
+    );
+    cleanups.add(() => tls.abort());
+    tls.write(Buffer.from('over tls'));
+    await wait(protocol.waitBytes(8), 'echo over TLS');
+    expect(protocol.text()).toBe('over tls');
+    // The plain transport is detached: it reports nothing more to its protocol.
+    expect(protocol.count('connectionLost')).toBe(0);
+  });
+});
