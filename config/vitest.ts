@@ -49,6 +49,11 @@ export function workspaceAliases(): Alias[] {
       aliases.push({ find: new RegExp(`^${escapeRegExp(specifier)}$`), replacement });
     }
   }
+  // The apps' shared helpers: a private workspace package under apps/ (not packages/).
+  aliases.push({
+    find: /^@x\/demo-kit$/,
+    replacement: join(repoRoot, 'apps', 'demo-kit', 'src', 'index.ts'),
+  });
   return aliases;
 }
 

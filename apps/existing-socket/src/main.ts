@@ -3,7 +3,7 @@
  * (Python's `socket.socketpair()`), one given to `loop.createConnection({ sock })`,
  * then data written on the other end; the protocol prints it and closes.
  */
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from '@x/demo-kit';
 import { run } from '@x/loop';
 import { tcp } from '@x/tcp';
 import { MyProtocol } from './my-protocol.js';
@@ -16,16 +16,9 @@ existing sockets"): the other end sends a message, the protocol prints it.
   --message TEXT   what the other end sends (default "abc")
   --help           show this help`;
 
-const { values } = parseArgs({
-  options: {
-    message: { type: 'string', default: 'abc' },
-    help: { type: 'boolean', default: false },
-  },
+const values = parseCommandLine(HELP, {
+  message: { type: 'string', default: 'abc' },
 });
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
 
 await run(
   async (loop) => {

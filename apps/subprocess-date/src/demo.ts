@@ -7,18 +7,12 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { DemoReport, PYTHON, TSX } from '@x/demo-kit';
 
-const here = join(dirname(fileURLToPath(import.meta.url)), '..');
-const python = '/usr/bin/python3';
+const here = join(import.meta.dirname, '..');
 const LINE = /^Current date: (\d{4})-(\d{2})-(\d{2}) \d{2}:\d{2}:\d{2}\.\d{6}$/;
-
-const guard = setTimeout(() => {
-  console.error('demo: timed out after 60 s');
-  process.exit(1);
-}, 60_000);
-guard.unref();
+const report = new DemoReport();
 
 interface Result {
   readonly code: number | null;
@@ -26,7 +20,7 @@ interface Result {
   readonly stderr: string;
 }
 
-/** Runs a program to its end (each run is bounded by the guard above). */
+/** Runs a program to its end (each run is bounded by the report's guard). */
 function runProgram(file: string, args: readonly string[]): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd: here, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -57,21 +51,20 @@ function plausibleDays(): Set<string> {
   return days;
 }
 
-const problems: string[] = [];
 const runs: Array<[label: string, file: string, args: string[]]> = [
-  ['subprocess-date (Node child)', process.execPath, ['--import', 'tsx', 'src/main.ts']],
+  ['subprocess-date (Node child)', process.execPath, [...TSX, 'src/main.ts']],
 ];
-if (existsSync(python)) {
+if (existsSync(PYTHON)) {
   runs.push(
     [
       'subprocess-date --python (the seed code in the child)',
       process.execPath,
-      ['--import', 'tsx', 'src/main.ts', '--python'],
+      [...TSX, 'src/main.ts', '--python'],
     ],
-    ["the seed's Python example", python, [join(here, 'test/fixtures/subprocess_date.py')]],
+    ["the seed's Python example", PYTHON, [join(here, 'test/fixtures/subprocess_date.py')]],
   );
 } else {
-  console.log(`(no ${python}: the Python runs were skipped)`);
+  console.log(`(no ${PYTHON}: the Python runs were skipped)`);
 }
 
 const days = plausibleDays();
@@ -79,20 +72,15 @@ for (const [label, file, args] of runs) {
   const result = await runProgram(file, args);
   const lines = result.stdout.split('\n').filter((l) => l !== '');
   const match = lines.length === 1 ? LINE.exec(lines[0] ?? '') : null;
-  if (result.code !== 0)
-    problems.push(`${label}: exit code ${result.code}: ${result.stderr.trim()}`);
+  if (result.code !== 0) report.fail(`${label}: exit code ${result.code}: ${result.stderr.trim()}`);
   if (match === null) {
-    problems.push(
+    report.fail(
       `${label}: expected one line "Current date: <date>", got ${JSON.stringify(result.stdout)}`,
     );
   } else if (!days.has(`${match[1]}-${match[2]}-${match[3]}`)) {
-    problems.push(`${label}: the date is not today's: ${lines[0]}`);
+    report.fail(`${label}: the date is not today's: ${lines[0]}`);
   }
   console.log(`${label}: ${lines[0] ?? '(nothing)'} (exit ${result.code})`);
 }
 
-if (problems.length > 0) {
-  console.error(`demo FAILED:\n  ${problems.join('\n  ')}`);
-  process.exit(1);
-}
-console.log(`demo OK: ${runs.length} runs printed the current date`);
+report.finish(`demo OK: ${runs.length} runs printed the current date`);

@@ -1,3 +1,4 @@
+import { PYTHON } from '@x/demo-kit';
 import type { AbstractEventLoop } from '@x/transport-core';
 import { DateProtocol } from './date-protocol.js';
 
@@ -24,7 +25,7 @@ export type ChildInterpreter = keyof typeof CHILD_CODE;
 export async function getDate(
   loop: AbstractEventLoop,
   interpreter: ChildInterpreter = 'node',
-  python = '/usr/bin/python3',
+  python = PYTHON,
 ): Promise<string> {
   const code = CHILD_CODE[interpreter];
   const exitFuture = loop.createFuture<boolean>();

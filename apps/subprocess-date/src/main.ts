@@ -2,7 +2,7 @@
  * The seed's subprocess example: spawns a child that prints the current date,
  * collects its output with a SubprocessProtocol and prints `Current date: ...`.
  */
-import { parseArgs } from 'node:util';
+import { PYTHON, parseCommandLine } from '@x/demo-kit';
 import { run } from '@x/loop';
 import { subprocess } from '@x/subprocess';
 import { getDate } from './get-date.js';
@@ -15,17 +15,10 @@ loop.subprocessExec() and a SubprocessProtocol, and prints "Current date: <date>
   --python-path PATH   the Python to run with --python (default /usr/bin/python3)
   --help               show this help`;
 
-const { values } = parseArgs({
-  options: {
-    python: { type: 'boolean', default: false },
-    'python-path': { type: 'string', default: '/usr/bin/python3' },
-    help: { type: 'boolean', default: false },
-  },
+const values = parseCommandLine(HELP, {
+  python: { type: 'boolean', default: false },
+  'python-path': { type: 'string', default: PYTHON },
 });
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
 
 const date = await run(
   (loop) => getDate(loop, values.python ? 'python' : 'node', values['python-path']),

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { PYTHON } from '@x/demo-kit';
 import { EventLoop } from '@x/loop';
 import { DEVNULL, subprocess } from '@x/subprocess';
 import type { SubprocessTransport } from '@x/transport-core';
@@ -16,14 +17,11 @@ describe('getDate (the seed subprocess example)', () => {
     expect(await getDate(loop, 'node')).toMatch(DATE);
   });
 
-  it.runIf(existsSync('/usr/bin/python3'))(
-    'and the one the seed code prints in a Python child',
-    async () => {
-      expect(await getDate(loop, 'python')).toMatch(DATE);
-    },
-  );
+  it.runIf(existsSync(PYTHON))('and the one the seed code prints in a Python child', async () => {
+    expect(await getDate(loop, 'python')).toMatch(DATE);
+  });
 
-  it.runIf(existsSync('/usr/bin/python3'))(
+  it.runIf(existsSync(PYTHON))(
     "interop: the seed's Python example, run as it is under our subprocessExec, prints the date",
     async () => {
       const script = join(import.meta.dirname, 'fixtures/subprocess_date.py');
@@ -40,7 +38,7 @@ describe('getDate (the seed subprocess example)', () => {
           },
           connectionLost: () => done.setResult(),
         }),
-        '/usr/bin/python3',
+        PYTHON,
         [script],
         { stdin: DEVNULL, stderr: DEVNULL },
       );

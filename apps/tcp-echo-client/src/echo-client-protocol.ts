@@ -1,6 +1,6 @@
+import { pyRepr } from '@x/demo-kit';
 import { Protocol } from '@x/protocols';
 import type { Future, Transport } from '@x/transport-core';
-import { pyRepr } from '../../tcp-echo-server/src/python-format.js';
 
 /** The seed's `EchoClientProtocol`: sends a message, prints the reply, signals when the server closed. */
 export class EchoClientProtocol extends Protocol {

@@ -1,19 +1,18 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, expect, it } from 'vitest';
+import { join } from 'node:path';
 import {
-  CLIENT_LINES,
-  freePort,
-  Program,
+  freeTcpPort,
+  type Program,
   PYTHON,
+  runApp,
+  runPython,
+  TCP_ECHO as seed,
   seedScript,
-  serverLines,
-  TSX,
   waitUntilListening,
-} from '../../tcp-echo-server/src/demo-support.js';
+} from '@x/demo-kit';
+import { afterEach, expect, it } from 'vitest';
 
-const here = join(dirname(fileURLToPath(import.meta.url)), '..');
+const here = join(import.meta.dirname, '..');
 const programs: Program[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -24,27 +23,20 @@ afterEach(async () => {
 it.skipIf(!existsSync(PYTHON))(
   "our TCP echo client works against the seed's Python echo server",
   async () => {
-    const port = await freePort();
-    const [script, cleanup] = await seedScript(
-      join(here, 'test/fixtures/tcp_echo_server.py'),
-      port,
-    );
+    const port = await freeTcpPort();
+    const fixture = join(here, 'test/fixtures/tcp_echo_server.py');
+    const [script, cleanup] = await seedScript(fixture, { seedPort: seed.seedPort, port });
     cleanups.push(cleanup);
-    const server = new Program(PYTHON, ['-u', script], here);
+    const server = runPython(script, here);
     programs.push(server);
     await waitUntilListening(port, server);
-    const client = new Program(
-      process.execPath,
-      [...TSX, 'src/main.ts', '--port', String(port)],
-      here,
-    );
+    const client = runApp(here, ['--port', String(port)]);
     programs.push(client);
     expect(await client.exited).toBe(0);
-    expect(client.stdout).toEqual(CLIENT_LINES);
+    expect(client.stdout).toEqual(seed.clientLines);
     await server.until(() => server.stdout.includes('Close the client socket'));
     const lines = server.stdout.slice(-4);
-    const clientPort = lines[0]?.match(/, (\d+)\)$/)?.[1] ?? '?';
-    expect(lines).toEqual(serverLines(clientPort));
+    expect(lines).toEqual(seed.expectedServerLines(lines));
   },
   30_000,
 );

@@ -1,6 +1,6 @@
+import { pyAddress, pyRepr } from '@x/demo-kit';
 import { Protocol } from '@x/protocols';
 import type { Address, Transport } from '@x/transport-core';
-import { pyPeername, pyRepr } from './python-format.js';
 
 /** The seed's `EchoServerProtocol`: prints what it gets, sends it back, closes the connection. */
 export class EchoServerProtocol extends Protocol {
@@ -8,7 +8,7 @@ export class EchoServerProtocol extends Protocol {
 
   override connectionMade(transport: Transport): void {
     const peername = transport.getExtraInfo('peername') as Address | null;
-    console.log(`Connection from ${pyPeername(peername)}`);
+    console.log(`Connection from ${pyAddress(peername)}`);
     this.transport = transport;
   }
 

@@ -1,17 +1,16 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, expect, it } from 'vitest';
+import { join } from 'node:path';
 import {
-  CLIENT_LINES,
-  Program,
+  type Program,
   PYTHON,
+  runPython,
+  TCP_ECHO as seed,
   seedScript,
-  serverLines,
-  TSX,
-} from '../src/demo-support.js';
+  startServerApp,
+} from '@x/demo-kit';
+import { afterEach, expect, it } from 'vitest';
 
-const here = join(dirname(fileURLToPath(import.meta.url)), '..');
+const here = join(import.meta.dirname, '..');
 const programs: Program[] = [];
 afterEach(async () => {
   for (const p of programs.splice(0)) await p.stop();
@@ -20,25 +19,23 @@ afterEach(async () => {
 it.skipIf(!existsSync(PYTHON))(
   "the seed's Python echo client works against our TCP echo server",
   async () => {
-    const server = new Program(process.execPath, [...TSX, 'src/main.ts', '--port', '0'], here);
+    const [server, port] = await startServerApp(here, ['--port', '0']);
     programs.push(server);
-    const port = (await server.line('stderr', /^listening on 127\.0\.0\.1:(\d+)$/))?.[1];
-    expect(port).toBeDefined();
-    const [script, cleanup] = await seedScript(
-      join(here, 'test/fixtures/tcp_echo_client.py'),
-      Number(port),
-    );
+    const fixture = join(here, 'test/fixtures/tcp_echo_client.py');
+    const [script, cleanup] = await seedScript(fixture, {
+      seedPort: seed.seedPort,
+      port: Number(port),
+    });
     try {
-      const client = new Program(PYTHON, ['-u', script], here);
+      const client = runPython(script, here);
       programs.push(client);
       expect(await client.exited).toBe(0);
-      expect(client.stdout).toEqual(CLIENT_LINES);
+      expect(client.stdout).toEqual(seed.clientLines);
     } finally {
       await cleanup();
     }
     await server.until(() => server.stdout.length >= 4);
-    const clientPort = server.stdout[0]?.match(/, (\d+)\)$/)?.[1] ?? '?';
-    expect(server.stdout).toEqual(serverLines(clientPort));
+    expect(server.stdout).toEqual(seed.expectedServerLines(server.stdout));
   },
   30_000,
 );

@@ -5,55 +5,43 @@
  * Exits non-zero on a mismatch.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
-  CLIENT_LINES,
-  diffLines,
+  DemoReport,
   freeUdpPort,
-  Program,
+  type Program,
+  PYTHON,
+  runApp,
+  runPython,
+  UDP_ECHO as seed,
   seedScript,
-  serverLines,
-  TSX,
+  startServerApp,
   waitUntilBound,
-} from '../../udp-echo-server/src/demo-support.js';
+} from '@x/demo-kit';
 
-const here = join(dirname(fileURLToPath(import.meta.url)), '..');
+const here = join(import.meta.dirname, '..');
 const serverApp = join(here, '..', 'udp-echo-server');
-const python = '/usr/bin/python3';
-const problems: string[] = [];
-const guard = setTimeout(() => {
-  console.error('demo: timed out after 60 s');
-  process.exit(1);
-}, 60_000);
-guard.unref();
+const report = new DemoReport();
 
 /** Runs this client against `port`; then checks its lines and the server's. */
 async function against(name: string, server: Program, port: number): Promise<void> {
-  const client = new Program(
-    process.execPath,
-    [...TSX, 'src/main.ts', '--port', String(port)],
-    here,
-  );
-  const code = await client.exited;
-  problems.push(...diffLines(`udp-echo-client vs ${name}`, client.stdout, CLIENT_LINES));
-  if (code !== 0)
-    problems.push(`udp-echo-client vs ${name} exited with ${code}: ${client.stderr.join('\n')}`);
-  await server.waitForCount('stdout', 3);
+  const client = runApp(here, ['--port', String(port)]);
+  await report.checkRun(`udp-echo-client vs ${name}`, client, seed.clientLines);
+  await server.until(() => server.stdout.length >= seed.serverLineCount(1));
   await server.stop();
-  const clientPort = server.stdout[1]?.match(/, (\d+)\)$/)?.[1] ?? '?';
-  problems.push(...diffLines(name, server.stdout, serverLines(clientPort)));
+  report.compare(name, server.stdout, seed.expectedServerLines(server.stdout));
   console.log(
     `udp-echo-client vs ${name}: client ${client.stdout.length} lines, server ${server.stdout.length} lines`,
   );
 }
 
-if (existsSync(python)) {
+if (existsSync(PYTHON)) {
   const port = await freeUdpPort();
-  const [script, cleanup] = await seedScript(join(here, 'test/fixtures/udp_echo_server.py'), port);
-  const server = new Program(python, ['-u', script], here);
+  const fixture = join(here, 'test/fixtures/udp_echo_server.py');
+  const [script, cleanup] = await seedScript(fixture, { seedPort: seed.seedPort, port });
+  const server = runPython(script, here);
   try {
-    await server.waitForLine('stdout', /^Starting UDP server$/);
+    await server.line('stdout', /^Starting UDP server$/);
     await waitUntilBound(port);
     await against('seed Python server', server, port);
   } finally {
@@ -61,21 +49,14 @@ if (existsSync(python)) {
     await cleanup();
   }
 } else {
-  console.log(`(no ${python}: the seed Python server was not run)`);
+  console.log(`(no ${PYTHON}: the seed Python server was not run)`);
 }
 
-const ours = new Program(process.execPath, [...TSX, 'src/main.ts', '--port', '0'], serverApp);
+const [ours, port] = await startServerApp(serverApp, ['--port', '0'], 'udp-echo-server');
 try {
-  const [, port] = await ours.waitForLine('stderr', /^listening on 127\.0\.0\.1:(\d+)$/);
-  if (port === undefined)
-    throw new Error(`udp-echo-server did not start: ${ours.stderr.join('\n')}`);
   await against('udp-echo-server', ours, Number(port));
 } finally {
   await ours.stop();
 }
 
-if (problems.length > 0) {
-  console.error(`demo FAILED:\n  ${problems.join('\n  ')}`);
-  process.exit(1);
-}
-console.log('demo OK: every line matches the seed');
+report.finish('demo OK: every line matches the seed');

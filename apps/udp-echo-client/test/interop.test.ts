@@ -1,15 +1,8 @@
 import { join } from 'node:path';
+import { freeUdpPort, runPython, UDP_ECHO as seed, seedScript, waitUntilBound } from '@x/demo-kit';
 import { EventLoop } from '@x/loop';
 import { udp } from '@x/udp';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  CLIENT_LINES,
-  freeUdpPort,
-  Program,
-  seedScript,
-  serverLines,
-  waitUntilBound,
-} from '../../udp-echo-server/src/demo-support.js';
 import { EchoClientProtocol } from '../src/echo-client-protocol.js';
 
 const fixture = join(import.meta.dirname, 'fixtures/udp_echo_server.py');
@@ -22,11 +15,11 @@ afterEach(async () => {
 describe('UDP echo client interop with the seed Python server', () => {
   it('gets its echo from the seed Python server; both sides print the seed lines', async () => {
     const port = await freeUdpPort();
-    const [script, cleanup] = await seedScript(fixture, port);
+    const [script, cleanup] = await seedScript(fixture, { seedPort: seed.seedPort, port });
     cleanups.push(cleanup);
-    const server = new Program('/usr/bin/python3', ['-u', script], import.meta.dirname);
+    const server = runPython(script, import.meta.dirname);
     cleanups.push(() => server.stop());
-    await server.waitForLine('stdout', /^Starting UDP server$/);
+    await server.line('stdout', /^Starting UDP server$/);
     await waitUntilBound(port);
 
     const loop = new EventLoop({ transports: [udp()] });
@@ -45,9 +38,9 @@ describe('UDP echo client interop with the seed Python server', () => {
     );
     expect(await onConLost).toBe(true);
     expect(transport.isClosing()).toBe(true);
-    expect(printed).toEqual(CLIENT_LINES);
+    expect(printed).toEqual(seed.clientLines);
     const clientPort = (transport.getExtraInfo('sockname') as [string, number])[1];
-    await server.waitForCount('stdout', 3);
-    expect(server.stdout).toEqual(serverLines(clientPort));
+    await server.until(() => server.stdout.length >= 3);
+    expect(server.stdout).toEqual(seed.serverLines(clientPort));
   });
 });

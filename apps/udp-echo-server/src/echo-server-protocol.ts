@@ -1,6 +1,6 @@
+import { pyAddress, pyRepr } from '@x/demo-kit';
 import { DatagramProtocol } from '@x/protocols';
 import type { Address, DatagramTransport } from '@x/transport-core';
-import { pyAddress, pyRepr } from './python-format.js';
 
 const decoder = new TextDecoder();
 

@@ -5,9 +5,9 @@
  * stdout carries exactly the seed's lines; the bound address goes to stderr
  * ("listening on HOST:PORT") so that `--port 0` can be used by scripts.
  */
-import { parseArgs } from 'node:util';
+import { announceListening, onStopSignals, parseAddressArgs } from '@x/demo-kit';
 import { run } from '@x/loop';
-import { formatAddress, type InetAddress } from '@x/transport-core';
+import type { InetAddress } from '@x/transport-core';
 import { udp } from '@x/udp';
 import { EchoServerProtocol } from './echo-server-protocol.js';
 
@@ -18,39 +18,21 @@ UDP echo server (asyncio docs example): prints every datagram and sends it back.
   --port PORT   UDP port (default 9999; 0 picks a free one, printed on stderr)
   --help        show this help`;
 
-const { values } = parseArgs({
-  options: {
-    host: { type: 'string', default: '127.0.0.1' },
-    port: { type: 'string', default: '9999' },
-    help: { type: 'boolean', default: false },
-  },
-});
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
-const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`udp-echo-server: --port must be an integer in 0..65535, got '${values.port}'`);
-  process.exit(2);
-}
+const { host, port } = parseAddressArgs('udp-echo-server', HELP, { defaultPort: 9999, minPort: 0 });
 
 await run(
   async (loop) => {
     console.log('Starting UDP server');
     // One protocol instance serves every client.
     const [transport] = await loop.createDatagramEndpoint(() => new EchoServerProtocol(), {
-      localAddr: [values.host, port],
+      localAddr: [host, port],
     });
-    console.error(
-      `listening on ${formatAddress(transport.getExtraInfo('sockname') as InetAddress)}`,
-    );
+    announceListening(transport.getExtraInfo('sockname') as InetAddress);
     const stop = loop.createFuture<void>();
     const onSignal = () => {
       if (!stop.done()) stop.setResult();
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    onStopSignals(onSignal);
     const hour = loop.callLater(3_600_000, onSignal); // Serve for 1 hour.
     try {
       await stop;

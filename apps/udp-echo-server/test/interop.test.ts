@@ -1,11 +1,10 @@
 import { join } from 'node:path';
+import { runPython, UDP_ECHO as seed, seedScript } from '@x/demo-kit';
 import { EventLoop } from '@x/loop';
 import type { DatagramTransport } from '@x/transport-core';
 import { udp } from '@x/udp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLIENT_LINES, Program, seedScript, serverLines } from '../src/demo-support.js';
 import { EchoServerProtocol } from '../src/echo-server-protocol.js';
-import { pyAddress, pyRepr } from '../src/python-format.js';
 
 const fixture = join(import.meta.dirname, 'fixtures/udp_echo_client.py');
 const cleanups: (() => Promise<void>)[] = [];
@@ -30,24 +29,12 @@ describe('UDP echo server interop with the seed Python client', () => {
       loop.close();
     });
     const port = (transport.getExtraInfo('sockname') as [string, number])[1];
-    const [script, cleanup] = await seedScript(fixture, port);
+    const [script, cleanup] = await seedScript(fixture, { seedPort: seed.seedPort, port });
     cleanups.push(cleanup);
-    const py = new Program('/usr/bin/python3', ['-u', script], import.meta.dirname);
+    const py = runPython(script, import.meta.dirname);
     cleanups.push(() => py.stop());
     expect(await py.exited).toBe(0);
-    expect(py.stdout).toEqual(CLIENT_LINES);
-    const clientPort = printed[1]?.match(/, (\d+)\)$/)?.[1];
-    expect(printed).toEqual(serverLines(clientPort ?? '?'));
-  });
-});
-
-describe('Python formatting of the printed lines', () => {
-  it('repr() of str and str() of an address tuple', () => {
-    expect(pyRepr('Hello World!')).toBe("'Hello World!'");
-    expect(pyRepr("it's")).toBe('"it\'s"');
-    expect(pyRepr('a\nb\\')).toBe("'a\\nb\\\\'");
-    expect(pyAddress(['127.0.0.1', 5])).toBe("('127.0.0.1', 5)");
-    expect(pyAddress(['::1', 5])).toBe("('::1', 5, 0, 0)");
-    expect(pyAddress(null)).toBe('None');
+    expect(py.stdout).toEqual(seed.clientLines);
+    expect(printed).toEqual(seed.expectedServerLines(printed));
   });
 });

@@ -77,9 +77,13 @@ function loadInternals(): Internals | null {
 }
 
 /**
- * Turns the write fast path off (or on again) for transports made from now on: an escape
- * hatch should a Node release change the internals in a way the feature checks miss, and
- * a way to compare. Default: on.
+ * Turns the TCP/Unix write fast path off (or on again) for transports made from now on:
+ * an escape hatch should a Node release change the internals in a way the feature checks
+ * miss, and a way to compare. Default: on. Never throws. (No asyncio counterpart; the
+ * twin of `@x/udp`'s `setDgramFastPath`.)
+ *
+ * @example
+ * setStreamWriteFastPath(false); // every write goes through socket.write()
  */
 export function setStreamWriteFastPath(on: boolean): void {
   enabled = on;

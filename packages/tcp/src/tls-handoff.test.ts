@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TLSSocket } from 'node:tls';
 import { EventLoop } from '@x/loop';
+// @x/ssl is resolved through the workspace source aliases (config/vitest.ts), not a
+// devDependency: @x/ssl already depends on @x/tcp, and a dependency back would be a cycle.
 import { createSSLContext, ssl } from '@x/ssl';
 import type { Transport } from '@x/transport-core';
 import { RecordingLogger, RecordingProtocol, withTimeout } from '@x/transport-core/testing';

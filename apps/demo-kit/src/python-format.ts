@@ -1,8 +1,12 @@
 import type { Address } from '@x/transport-core';
 
 /**
- * Python's `repr()` of a `str` (what the seed's `'{!r}'.format(message)` prints): single
- * quotes unless the text has a single quote and no double quote; backslash escapes.
+ * Python's `repr()` of a `str`, so that an app prints exactly what the seed's `%r` or
+ * `'{!r}'.format(...)` prints: single quotes unless the text has a single quote and no
+ * double quote; backslash escapes for `\\`, the quote, `\n`, `\r`, `\t` and the other
+ * control characters (`\xNN`). Never throws.
+ *
+ * @example pyRepr("it's") // => `"it's"`
  */
 export function pyRepr(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
@@ -20,10 +24,12 @@ export function pyRepr(text: string): string {
 }
 
 /**
- * Python's `str()` of a socket address (the seed prints `get_extra_info('peername')`):
- * `('127.0.0.1', 50000)` for IPv4, `('::1', 50000, 0, 0)` for IPv6 (Python's 4-tuple).
+ * Python's `str()` of a socket address (what the seed prints for
+ * `get_extra_info('peername')` or a datagram's sender): `('127.0.0.1', 50000)` for IPv4,
+ * `('::1', 50000, 0, 0)` for IPv6 (Python's 4-tuple), the `repr()` of a Unix socket
+ * path, `None` for no address.
  */
-export function pyPeername(addr: Address | null): string {
+export function pyAddress(addr: Address | null): string {
   if (addr === null) return 'None';
   if (typeof addr === 'string') return pyRepr(addr);
   const [host, port] = addr;
