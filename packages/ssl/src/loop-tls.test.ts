@@ -106,7 +106,6 @@ describe('the ssl option of the loop methods (through @x/tcp)', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 's.sock');
     track(await loop.createUnixServer(() => new Echo(), path, { ssl: serverContext }));
-    // Needs @x/tcp to pass its extra info (the Unix path) in TlsWrapOptions.extra.
     const [transport, protocol] = await withTimeout(
       loop.createUnixConnection(() => new RecordingProtocol(), path, {
         ssl: clientContext,
@@ -115,7 +114,9 @@ describe('the ssl option of the loop methods (through @x/tcp)', () => {
       T,
       'connect',
     );
+    // @x/tcp hands the Unix peer's path to TLS through TlsWrapOptions.extra.
     expect(transport.getExtraInfo('peername')).toBe(path);
+    expect(transport.getExtraInfo('ssl_object')).not.toBeNull();
     transport.write(Buffer.from('unix'));
     await withTimeout(protocol.waitBytes(4), T, 'echo');
     transport.close();

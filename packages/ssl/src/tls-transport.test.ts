@@ -127,6 +127,23 @@ describe('TLS transport over a Node socket (fast path)', () => {
     expect(p.clientProtocol.count('connectionLost')).toBe(1);
   });
 
+  it("TlsWrapOptions.extra (e.g. a Unix socket's peername) is reported as the transport's own", async () => {
+    const p = await withTimeout(
+      tlsPair({
+        ...contexts(),
+        clientProtocol: new RecordingProtocol(),
+        serverProtocol: new RecordingProtocol(),
+        client: { extra: { peername: '/tmp/some.sock', sockname: '' } },
+      }),
+      T,
+      'TLS pair',
+    );
+    cleanups.push(() => p.close());
+    expect(p.client.getExtraInfo('peername')).toBe('/tmp/some.sock');
+    expect(p.client.getExtraInfo('sockname')).toBe('');
+    expect(p.client.getExtraInfo('socket')).toBe(p.sockets.client);
+  });
+
   it('writeEof() sends close_notify, reading goes on; eofReceived() truthy keeps the peer open for writing (SPEC 6.5)', async () => {
     const serverProtocol = new RecordingProtocol({ eofResult: true });
     const p = await pair(new RecordingProtocol(), serverProtocol);

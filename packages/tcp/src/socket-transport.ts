@@ -359,9 +359,11 @@ export class SocketTransport
     if (bytes.byteLength === 0) return;
     if (!this.#checkWritable('write')) return;
     const handle = this.#handle;
-    if (handle !== null && writableIdle(this._socket, handle)) {
-      // Nothing queued in the socket: hand the bytes to libuv as Node's writeGeneric does,
-      // without the Writable bookkeeping and completion callback of socket.write().
+    if (handle !== null && this.#directPending === 0 && writableIdle(this._socket, handle)) {
+      // Nothing queued anywhere: hand the bytes to libuv as Node's writeGeneric does,
+      // without the Writable bookkeeping and completion callback of socket.write(). While
+      // libuv still holds a direct write, later writes queue in the socket instead (after
+      // it in libuv's queue), so that Node gathers them into one writev as before.
       const req = this.#req ?? newWriteRequest(onDirectWriteComplete, kOwner, this);
       this.#afterDirectDispatch(req, handle.writeBuffer(req, bytes), bytes);
     } else {

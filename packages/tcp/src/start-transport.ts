@@ -86,6 +86,7 @@ export function startTransport<P extends StreamProtocol>(
       options.tls,
       options.serverSide,
       options.tracker ?? null,
+      options.extra ?? null,
     ).then((transport): [Transport, P] => [transport, protocol]);
   }
   const transport = new SocketTransport(loop, protocol, socket, {

@@ -3,6 +3,7 @@ import {
   type AbstractEventLoop,
   type ConnectionTracker,
   describeType,
+  type ExtraInfo,
   type SSLContext,
   type StreamProtocol,
   type TlsEngine,
@@ -80,6 +81,7 @@ export function wrapTls<P extends StreamProtocol>(
   tls: ResolvedTls,
   serverSide: boolean,
   tracker: ConnectionTracker | null,
+  extra: Partial<ExtraInfo> | null = null,
 ): Promise<Transport> {
   return tls.engine.wrap(loop, { kind: 'socket', socket }, protocol, {
     ssl: tls.ssl,
@@ -88,5 +90,7 @@ export function wrapTls<P extends StreamProtocol>(
     sslHandshakeTimeout: tls.sslHandshakeTimeout,
     sslShutdownTimeout: tls.sslShutdownTimeout,
     tracker,
+    // What the socket cannot tell (e.g. the path of a Unix peer), as for plain transports.
+    extra,
   });
 }
