@@ -28,3 +28,4 @@ export {
 export { pyAddress, pyRepr } from './python-format.js';
 export { type EchoSeed, peerPort, TCP_ECHO, UDP_ECHO } from './seed-lines.js';
 export { type SeedPort, seedScript } from './seed-script.js';
+export { type CertFiles, ensureCerts } from './tls-certs.js';

@@ -7,41 +7,36 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  CLIENT_LINES,
-  diffLines,
-  freePort,
+  DemoReport,
+  ensureCerts,
+  freeTcpPort,
+  listeningPort,
   Program,
   PYTHON,
-  SERVER_LINES,
+  runApp,
+  TCP_ECHO as seed,
   seedScript,
-  TSX,
   waitUntilListening,
-} from '../../tls-echo-server/src/demo-support.js';
-import { ensureCerts } from '../../tls-echo-server/src/test-certs.js';
+} from '@x/demo-kit';
 
 const here = join(import.meta.dirname, '..');
 const serverApp = join(here, '..', 'tls-echo-server');
 const certs = ensureCerts(join(here, 'certs'));
-const problems: string[] = [];
-const guard = setTimeout(() => {
-  console.error('demo: timed out after 90 s');
-  process.exit(1);
-}, 90_000);
-guard.unref();
+const report = new DemoReport(90_000);
 
 async function against(name: string, server: Program, port: string): Promise<void> {
   try {
-    const client = new Program(
-      process.execPath,
-      [...TSX, 'src/main.ts', '--port', port, '--ca', certs.ca, '--server-hostname', 'localhost'],
-      here,
-    );
-    const code = await client.exited;
-    problems.push(...diffLines(`tls-echo-client vs ${name}`, client.stdout, CLIENT_LINES));
-    if (code !== 0)
-      problems.push(`tls-echo-client vs ${name} exited with ${code}: ${client.stderr.join('\n')}`);
-    await server.lines('stdout', SERVER_LINES.length);
-    problems.push(...diffLines(name, server.stdout, SERVER_LINES));
+    const client = runApp(here, [
+      '--port',
+      port,
+      '--ca',
+      certs.ca,
+      '--server-hostname',
+      'localhost',
+    ]);
+    const code = await report.checkRun(`tls-echo-client vs ${name}`, client, seed.clientLines);
+    await server.until(() => server.stdout.length >= seed.serverLineCount(1));
+    report.compare(name, server.stdout, seed.expectedServerLines(server.stdout));
     console.log(`tls-echo-client vs ${name}: ${client.stdout.length} lines, exit ${code}`);
   } finally {
     await server.stop();
@@ -49,21 +44,17 @@ async function against(name: string, server: Program, port: string): Promise<voi
 }
 
 // 1. Against the tls-echo-server app (port 0, printed on stderr).
-const ours = new Program(
-  process.execPath,
-  [...TSX, join(serverApp, 'src/main.ts'), '--port', '0', '--cert', certs.cert, '--key', certs.key],
-  here,
-);
-const ourPort = (await ours.line('stderr', /^listening on 127\.0\.0\.1:(\d+)$/))?.[1];
-if (ourPort === undefined)
-  problems.push(`tls-echo-server did not start: ${ours.stderr.join('\n')}`);
+const ours = runApp(serverApp, ['--port', '0', '--cert', certs.cert, '--key', certs.key]);
+const ourPort = await listeningPort(ours);
+if (ourPort === undefined) report.fail(`tls-echo-server did not start: ${ours.stderr.join('\n')}`);
 else await against('tls-echo-server', ours, ourPort);
 await ours.stop();
 
 // 2. Against the seed's Python echo server with ssl (asyncio's sslproto).
 if (existsSync(PYTHON)) {
-  const port = await freePort();
-  const [script, cleanup] = seedScript(join(here, 'test/fixtures/echo_server_ssl.py'), port);
+  const port = await freeTcpPort();
+  const fixture = join(here, 'test/fixtures/echo_server_ssl.py');
+  const [script, cleanup] = await seedScript(fixture, { seedPort: seed.seedPort, port });
   const python = new Program(PYTHON, ['-u', script, certs.cert, certs.key], here);
   try {
     // The seed's server prints nothing when ready: wait until it accepts connections.
@@ -73,14 +64,10 @@ if (existsSync(PYTHON)) {
     await against('seed Python server (asyncio, ssl=context)', python, String(port));
   } finally {
     await python.stop();
-    cleanup();
+    await cleanup();
   }
 } else {
   console.log(`(no ${PYTHON}: the seed Python server was not run)`);
 }
 
-if (problems.length > 0) {
-  console.error(`demo FAILED:\n  ${problems.join('\n  ')}`);
-  process.exit(1);
-}
-console.log('demo OK: TLS echo client verified against our server and asyncio');
+report.finish('demo OK: TLS echo client verified against our server and asyncio');

@@ -1,12 +1,6 @@
+import { pyRepr } from '@x/demo-kit';
 import { Protocol } from '@x/protocols';
 import type { Future, Transport } from '@x/transport-core';
-
-/** Python's `repr()` of a str. */
-function pyRepr(text: string): string {
-  return text.includes("'") && !text.includes('"')
-    ? `"${text}"`
-    : `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 /** The seed's `EchoClientProtocol`: sends the message, prints the echo, signals the end. */
 export class EchoClientProtocol extends Protocol {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseAddressArgs } from '@x/demo-kit';
 import { run } from '@x/loop';
 import { createSSLContext, ssl } from '@x/ssl';
 import { tcp } from '@x/tcp';
@@ -23,28 +23,19 @@ echo, and waits until the server closes the connection.
   --message TEXT           what to send (default "Hello World!")
   --help                   show this help`;
 
-const { values } = parseArgs({
-  options: {
-    host: { type: 'string', default: '127.0.0.1' },
-    port: { type: 'string', default: '8443' },
+const { host, port, ...values } = parseAddressArgs(
+  'tls-echo-client',
+  HELP,
+  { defaultPort: 8443, minPort: 1 },
+  {
     ca: {
       type: 'string',
       default: join(import.meta.dirname, '..', '..', 'tls-echo-server', 'certs', 'ca.pem'),
     },
     'server-hostname': { type: 'string' },
     message: { type: 'string', default: 'Hello World!' },
-    help: { type: 'boolean', default: false },
   },
-});
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
-const port = Number(values.port);
-if (!Number.isInteger(port) || port < 1 || port > 65535) {
-  console.error(`tls-echo-client: --port must be an integer in 1..65535, got '${values.port}'`);
-  process.exit(2);
-}
+);
 let ca: Buffer;
 try {
   ca = readFileSync(values.ca);
@@ -58,7 +49,7 @@ await run(
     const onConLost = loop.createFuture<boolean>();
     const [transport] = await loop.createConnection(
       () => new EchoClientProtocol(values.message, onConLost),
-      values.host,
+      host,
       port,
       { ssl: createSSLContext({ ca }), serverHostname: values['server-hostname'] ?? null },
     );

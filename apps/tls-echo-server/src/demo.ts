@@ -7,74 +7,52 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  CLIENT_LINES,
-  diffLines,
+  checkEchoServer,
+  DemoReport,
   Program,
   PYTHON,
-  SERVER_LINES,
+  runApp,
+  TCP_ECHO as seed,
   seedScript,
-  TSX,
-} from './demo-support.js';
+  startServerApp,
+} from '@x/demo-kit';
 
 const here = join(import.meta.dirname, '..');
 const certs = join(here, 'certs');
 const clientApp = join(here, '..', 'tls-echo-client');
-const problems: string[] = [];
-const guard = setTimeout(() => {
-  console.error('demo: timed out after 90 s');
-  process.exit(1);
-}, 90_000);
-guard.unref();
+// The seed's echo client with an ssl context: the fixture @x/ssl's interop test runs too.
+const fixture = join(here, '../../packages/ssl/src/test-support/fixtures/echo_client_ssl.py');
+const report = new DemoReport(90_000);
+const python = existsSync(PYTHON);
 
-const server = new Program(
-  process.execPath,
-  [...TSX, 'src/main.ts', '--port', '0', '--certs', certs],
-  here,
-);
+const [server, port] = await startServerApp(here, ['--port', '0', '--certs', certs]);
 try {
-  const port = (await server.line('stderr', /^listening on 127\.0\.0\.1:(\d+)$/))?.[1];
-  if (port === undefined) throw new Error(`server did not start: ${server.stderr.join('\n')}`);
   console.log(`tls-echo-server listening on 127.0.0.1:${port} (pid ${server.child.pid})`);
   const ca = join(certs, 'ca.pem');
-  const clients: Array<[string, string, string[]]> = [
-    [
-      'tls-echo-client',
-      process.execPath,
-      [...TSX, join(clientApp, 'src/main.ts'), '--port', port, '--ca', ca],
-    ],
-  ];
-  let cleanup: (() => void) | null = null;
-  if (existsSync(PYTHON)) {
-    // The seed's echo client with an ssl context: the fixture @x/ssl's interop test runs too.
-    const fixture = join(here, '../../packages/ssl/src/test-support/fixtures/echo_client_ssl.py');
-    const [script, done] = seedScript(fixture, Number(port));
-    cleanup = done;
-    clients.push(['seed Python client (asyncio, ssl=context)', PYTHON, ['-u', script, ca]]);
-  } else {
-    console.log(`(no ${PYTHON}: the seed Python client was not run)`);
-  }
-  try {
-    for (const [name, command, args] of clients) {
-      const client = new Program(command, args, here);
-      const code = await client.exited;
-      problems.push(...diffLines(name, client.stdout, CLIENT_LINES));
-      if (code !== 0) problems.push(`${name} exited with ${code}: ${client.stderr.join('\n')}`);
-      console.log(`${name}: ${client.stdout.length} lines, exit ${code}`);
+  if (!python) console.log(`(no ${PYTHON}: the seed Python client was not run)`);
+  await report.checkClient(
+    'tls-echo-client',
+    runApp(clientApp, ['--port', port, '--ca', ca]),
+    seed.clientLines,
+  );
+  if (python) {
+    const [script, cleanup] = await seedScript(fixture, {
+      seedPort: seed.seedPort,
+      port: Number(port),
+    });
+    try {
+      await report.checkClient(
+        'seed Python client (asyncio, ssl=context)',
+        new Program(PYTHON, ['-u', script, ca], here),
+        seed.clientLines,
+      );
+    } finally {
+      await cleanup();
     }
-  } finally {
-    cleanup?.();
   }
-  await server.lines('stdout', SERVER_LINES.length * clients.length);
-  await server.stop();
-  const expected = clients.flatMap(() => SERVER_LINES);
-  problems.push(...diffLines('tls-echo-server', server.stdout, expected));
-  console.log(`tls-echo-server: ${server.stdout.length} lines; stopped by PID`);
+  await checkEchoServer(report, 'tls-echo-server', server, seed, python ? 2 : 1);
 } finally {
   await server.stop();
 }
 
-if (problems.length > 0) {
-  console.error(`demo FAILED:\n  ${problems.join('\n  ')}`);
-  process.exit(1);
-}
-console.log('demo OK: TLS echo over @x/ssl, verified certificates, seed lines matched');
+report.finish('demo OK: TLS echo over @x/ssl, verified certificates, seed lines matched');

@@ -1,19 +1,6 @@
+import { pyAddress, pyRepr } from '@x/demo-kit';
 import { Protocol } from '@x/protocols';
 import type { Address, Transport } from '@x/transport-core';
-
-/** Python's `repr()` of a str, for printing exactly what the seed prints. */
-export function pyRepr(text: string): string {
-  return text.includes("'") && !text.includes('"')
-    ? `"${text}"`
-    : `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/** Python's `repr()` of a peername tuple. */
-export function pyPeername(address: Address | null): string {
-  if (address === null) return 'None';
-  if (typeof address === 'string') return pyRepr(address);
-  return `(${pyRepr(address[0])}, ${address[1]})`;
-}
 
 /**
  * The seed's `EchoServerProtocol`, over TLS: prints what it gets, sends it back and
@@ -23,7 +10,8 @@ export class EchoServerProtocol extends Protocol {
   transport: Transport | null = null;
 
   override connectionMade(transport: Transport): void {
-    console.log(`Connection from ${pyPeername(transport.getExtraInfo('peername'))}`);
+    const peername = transport.getExtraInfo('peername') as Address | null;
+    console.log(`Connection from ${pyAddress(peername)}`);
     this.transport = transport;
   }
 

@@ -8,13 +8,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { announceListening, ensureCerts, onStopSignals, parseAddressArgs } from '@x/demo-kit';
 import { run } from '@x/loop';
 import { createSSLContext, ssl } from '@x/ssl';
 import { tcp } from '@x/tcp';
-import { formatAddress, type InetAddress } from '@x/transport-core';
+import type { InetAddress } from '@x/transport-core';
 import { EchoServerProtocol } from './echo-server-protocol.js';
-import { ensureCerts } from './test-certs.js';
 
 const HELP = `usage: tls-echo-server [--host HOST] [--port PORT] [--cert FILE --key FILE] [--certs DIR]
 
@@ -28,25 +27,16 @@ sends it back and closes the connection.
                 generated on first run (default: certs/ in this app)
   --help        show this help`;
 
-const { values } = parseArgs({
-  options: {
-    host: { type: 'string', default: '127.0.0.1' },
-    port: { type: 'string', default: '8443' },
+const { host, port, ...values } = parseAddressArgs(
+  'tls-echo-server',
+  HELP,
+  { defaultPort: 8443, minPort: 0 },
+  {
     cert: { type: 'string' },
     key: { type: 'string' },
     certs: { type: 'string', default: join(import.meta.dirname, '..', 'certs') },
-    help: { type: 'boolean', default: false },
   },
-});
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
-const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`tls-echo-server: --port must be an integer in 0..65535, got '${values.port}'`);
-  process.exit(2);
-}
+);
 if ((values.cert === undefined) !== (values.key === undefined)) {
   console.error('tls-echo-server: --cert and --key go together');
   process.exit(2);
@@ -59,18 +49,11 @@ const context = createSSLContext({ cert: readFileSync(files.cert), key: readFile
 
 await run(
   async (loop) => {
-    await using server = await loop.createServer(
-      () => new EchoServerProtocol(),
-      values.host,
-      port,
-      {
-        ssl: context,
-      },
-    );
-    console.error(`listening on ${formatAddress(server.sockets[0]?.getsockname() as InetAddress)}`);
-    const stop = () => server.close();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    await using server = await loop.createServer(() => new EchoServerProtocol(), host, port, {
+      ssl: context,
+    });
+    announceListening(server.sockets[0]?.getsockname() as InetAddress);
+    onStopSignals(() => server.close());
     await server.serveForever();
   },
   { transports: [tcp(), ssl()] },

@@ -1,7 +1,7 @@
 /**
  * Self-signed TLS material for the demos, made with the `openssl` command on first use:
  * a CA and a server certificate for 127.0.0.1/localhost signed by it, in a folder
- * (`certs/` of the app by default, which git ignores). Existing files are reused.
+ * (an app's `certs/` folder, which git ignores). Existing files are reused.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';

@@ -1,0 +1,3 @@
+import { projectConfig } from '../../config/vitest.ts';
+
+export default projectConfig(import.meta.dirname);
