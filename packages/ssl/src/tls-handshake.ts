@@ -21,9 +21,12 @@ import {
   handshakeTimeoutError,
 } from './tls-errors.js';
 import type { TlsSettings } from './tls-settings.js';
+import { routeTlsEvents, type TlsEventSink } from './tls-socket-events.js';
 
-/** Called once: with the error, or with the TLS socket whose handshake (and verification) succeeded. */
-export type HandshakeDone = (err: Error | null, tls: TLSSocket) => void;
+/** Told once: the error, or the TLS socket whose handshake (and verification) succeeded. */
+export interface HandshakeDone {
+  _handshakeDone(err: Error | null, tls: TLSSocket, handshake: TlsHandshake): void;
+}
 
 function skipIdentityCheck(_hostname: string, _cert: PeerCertificate): Error | undefined {
   return undefined;
@@ -46,9 +49,10 @@ interface VerifyHandle {
  * `new tls.TLSSocket(stream, { isServer: true })`; with `requestCert` and
  * `rejectUnauthorized` the client's certificate is checked once the handshake is done.
  *
- * On success the socket is handed over paused, with none of this object's listeners.
+ * On success the socket is handed over paused; its 'error', 'end' and 'close' listeners
+ * stay and go to the transport from then on (see {@link routeTlsEvents}).
  */
-export class TlsHandshake implements BaseTransport {
+export class TlsHandshake implements BaseTransport, TlsEventSink {
   readonly tls: TLSSocket;
   #protocol: BaseProtocol;
   #tracker: ConnectionTracker | null;
@@ -56,14 +60,6 @@ export class TlsHandshake implements BaseTransport {
   readonly #done: HandshakeDone;
   readonly #timer: TimerHandle;
   #finished = false;
-  readonly #onSecure = (): void => this.#secure();
-  readonly #onError = (err: Error): void => this.#fail(err);
-  readonly #onClose = (): void =>
-    this.#fail(new ConnectionResetError('Connection lost during the TLS handshake'));
-  // A paused stream emits 'end' only when read: 'readable' is how its EOF shows up meanwhile.
-  readonly #onReadable = (): void => {
-    this.tls.read(0);
-  };
 
   /**
    * While it runs, the handshake stands for the connection in its server's tracker
@@ -92,7 +88,7 @@ export class TlsHandshake implements BaseTransport {
         rejectUnauthorized: ctx.rejectUnauthorized,
         ALPNProtocols: alpn,
       });
-      this.tls.once('secure', this.#onSecure);
+      this.tls.on('secure', onHandshakeSecure);
     } else {
       const hostname = settings.serverHostname;
       this.tls = tlsConnect({
@@ -105,14 +101,16 @@ export class TlsHandshake implements BaseTransport {
         checkServerIdentity: settings.checkHostname ? checkServerIdentity : skipIdentityCheck,
         ALPNProtocols: alpn,
       });
-      this.tls.once('secureConnect', this.#onSecure);
+      this.tls.on('secureConnect', onHandshakeSecure);
     }
+    // Module-level handlers reach this object through the socket (no closure per connection).
+    (this.tls as HandshakeSocket)[kHandshake] = this;
     // The application decides when to read: nothing flows until the transport resumes it.
     this.tls.pause();
-    this.tls.on('error', this.#onError);
-    this.tls.once('close', this.#onClose);
-    this.tls.once('end', this.#onClose);
-    this.tls.on('readable', this.#onReadable);
+    // 'error', 'end' and 'close' come here until the transport takes the socket over.
+    routeTlsEvents(this.tls, this);
+    // A paused stream emits 'end' only when read: 'readable' is how its EOF shows up meanwhile.
+    this.tls.on('readable', onHandshakeReadable);
     this.#timer = loop.callLater(settings.handshakeTimeout, onHandshakeTimeout, this);
     tracker?.attach(this);
   }
@@ -128,7 +126,7 @@ export class TlsHandshake implements BaseTransport {
 
   /** Closing during the handshake aborts it (asyncio B-174): the creator gets ConnectionAbortedError. */
   close(): void {
-    this.#fail(new ConnectionAbortedError('The connection was closed during the TLS handshake'));
+    this._fail(new ConnectionAbortedError('The connection was closed during the TLS handshake'));
   }
 
   abort(): void {
@@ -139,8 +137,7 @@ export class TlsHandshake implements BaseTransport {
     return this.#finished;
   }
 
-  getExtraInfo: GetExtraInfo = ((_name: string, defaultValue: unknown = null) =>
-    defaultValue) as GetExtraInfo;
+  getExtraInfo: GetExtraInfo = handshakeExtraInfo;
 
   setProtocol(protocol: BaseProtocol): void {
     this.#protocol = protocol;
@@ -152,10 +149,11 @@ export class TlsHandshake implements BaseTransport {
 
   /** The handshake timer fired. */
   _timedOut(): void {
-    this.#fail(handshakeTimeoutError(this.#settings.handshakeTimeout));
+    this._fail(handshakeTimeoutError(this.#settings.handshakeTimeout));
   }
 
-  #secure(): void {
+  /** The handshake succeeded ('secure' / 'secureConnect'). */
+  _secure(): void {
     if (this.#finished) return;
     const ctx = this.#settings.context;
     if (this.#settings.serverSide && ctx.requestCert && ctx.rejectUnauthorized) {
@@ -163,44 +161,70 @@ export class TlsHandshake implements BaseTransport {
       const handle = (this.tls as unknown as { _handle?: VerifyHandle | null })._handle;
       const verifyError = handle?.verifyError?.() ?? null;
       if (verifyError !== null) {
-        this.#fail(verifyError);
+        this._fail(verifyError);
         return;
       }
     }
     this.#finish();
     if (this.#settings.serverSide) releaseControl(this.tls);
-    this.#done(null, this.tls);
+    this.#done._handshakeDone(null, this.tls, this);
   }
 
-  #fail(err: Error): void {
+  _onError(err: Error): void {
+    // Also late errors of a socket thrown away: they must not become unhandled 'error's.
+    this._fail(err);
+  }
+
+  _onEnd(): void {
+    this._onClose();
+  }
+
+  _onClose(): void {
+    if (this.#finished) return;
+    this._fail(new ConnectionResetError('Connection lost during the TLS handshake'));
+  }
+
+  /** The handshake failed, or the connection was lost or closed during it. */
+  _fail(err: Error): void {
     if (this.#finished) return;
     this.#finish();
-    // Late errors of a socket we are throwing away must not become unhandled 'error's.
-    this.tls.on('error', ignoreError);
     this.tls.destroy();
     this.untrack();
-    this.#done(err, this.tls);
+    this.#done._handshakeDone(err, this.tls, this);
   }
 
   #finish(): void {
     this.#finished = true;
     this.#timer.cancel();
-    this.tls.removeListener('secure', this.#onSecure);
-    this.tls.removeListener('secureConnect', this.#onSecure);
-    this.tls.removeListener('error', this.#onError);
-    this.tls.removeListener('close', this.#onClose);
-    this.tls.removeListener('end', this.#onClose);
-    this.tls.removeListener('readable', this.#onReadable);
+    const tls = this.tls;
+    tls.removeListener(this.#settings.serverSide ? 'secure' : 'secureConnect', onHandshakeSecure);
+    tls.removeListener('readable', onHandshakeReadable);
     // Removing the 'readable' listener resets the flowing mode: hand over paused.
     this.tls.pause();
   }
 }
 
+const kHandshake = Symbol('TlsHandshake');
+
+interface HandshakeSocket extends TLSSocket {
+  [kHandshake]: TlsHandshake;
+}
+
+function onHandshakeSecure(this: HandshakeSocket): void {
+  this[kHandshake]._secure();
+}
+
+function onHandshakeReadable(this: HandshakeSocket): void {
+  this.read(0);
+}
+
+/** A handshake has no extra info yet: every name gives the default. */
+const handshakeExtraInfo = ((_name: string, defaultValue: unknown = null) =>
+  defaultValue) as GetExtraInfo;
+
 function onHandshakeTimeout(handshake: TlsHandshake): void {
   handshake._timedOut();
 }
-
-function ignoreError(): void {}
 
 /**
  * A server-side `TLSSocket` made outside `tls.Server` swallows TLS errors after the

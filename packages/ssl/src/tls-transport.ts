@@ -68,9 +68,11 @@ export class TlsTransport extends TransportBase implements Transport, TlsSocketO
   #shutdownTimer: TimerHandle | null = null;
   #lingering = false;
   #waiter: { resolve(t: Transport): void; reject(e: Error): void } | null;
-  readonly #afterWrite = (): void => this._afterWrite();
-  /** Whether writes carry {@link TlsTransport._afterWrite} (see `#updateWriteCallbacks`). */
-  #writeCallbacks = false;
+  /**
+   * The callback writes carry to reach {@link TlsTransport._afterWrite}, or null when
+   * they need none (see `#updateWriteCallbacks`): made only then, not per connection.
+   */
+  #afterWrite: (() => void) | null = null;
   /** The OS socket handle under Node's TLS wrap (fast path), for its write queue size. */
   readonly #osHandle: { readonly writeQueueSize: number } | null;
 
@@ -249,7 +251,7 @@ export class TlsTransport extends TransportBase implements Transport, TlsSocketO
     if (this.#eofSent) throw new Error('Cannot call write() after writeEof()');
     if (bytes.byteLength === 0) return;
     const tls = this.#tls;
-    if (this.#writeCallbacks) tls.write(bytes, this.#afterWrite);
+    if (this.#afterWrite !== null) tls.write(bytes, this.#afterWrite);
     else tls.write(bytes);
     // The exact size is never above what the TLS socket holds: skip it while that is low.
     if (tls.writableLength > this._flow.high) this._maybePauseProtocol();
@@ -266,7 +268,8 @@ export class TlsTransport extends TransportBase implements Transport, TlsSocketO
     const tls = this.#tls;
     // One vectored write: the TLS socket gets every chunk in one _writev.
     tls.cork();
-    if (this.#writeCallbacks) for (const bytes of list) tls.write(bytes, this.#afterWrite);
+    const afterWrite = this.#afterWrite;
+    if (afterWrite !== null) for (const bytes of list) tls.write(bytes, afterWrite);
     else for (const bytes of list) tls.write(bytes);
     tls.uncork();
     if (tls.writableLength > this._flow.high) this._maybePauseProtocol();
@@ -289,7 +292,8 @@ export class TlsTransport extends TransportBase implements Transport, TlsSocketO
    * write. Below it, each write carries a callback to see the buffer fall.
    */
   #updateWriteCallbacks(): void {
-    this.#writeCallbacks = this._flow.high < this.#tls.writableHighWaterMark;
+    if (this._flow.high >= this.#tls.writableHighWaterMark) this.#afterWrite = null;
+    else this.#afterWrite ??= () => this._afterWrite();
   }
 
   /**

@@ -9,7 +9,8 @@ import {
   type TlsWrapTarget,
   type Transport,
 } from '@x/transport-core';
-import { TlsHandshake } from './tls-handshake.js';
+import type { TlsUnderlying } from './tls-extra-info.js';
+import { type HandshakeDone, TlsHandshake } from './tls-handshake.js';
 import type { TlsSettings } from './tls-settings.js';
 import { TlsTransport } from './tls-transport.js';
 import { TransportDuplex } from './transport-duplex.js';
@@ -73,14 +74,60 @@ function startTransport(transport: TlsTransport, callConnectionMade: boolean): v
   transport._start(callConnectionMade);
 }
 
-/** `loop.callSoon`, or `setImmediate` once the loop is closed (an I/O event must never throw). */
-function defer(
-  loop: AbstractEventLoop,
-  transport: TlsTransport,
-  callConnectionMade: boolean,
-): void {
-  if (loop.isClosed()) setImmediate(startTransport, transport, callConnectionMade);
-  else loop.callSoon(startTransport, transport, callConnectionMade);
+/**
+ * One connection between its handshake and its transport: what the transport needs, the
+ * creating promise's settlers, and where it runs. One object per connection, no closures.
+ */
+class TlsWrapping implements HandshakeDone, TlsUnderlying {
+  readonly loop: AbstractEventLoop;
+  readonly protocol: StreamProtocol;
+  readonly settings: TlsSettings;
+  readonly tracker: ConnectionTracker | null;
+  readonly callConnectionMade: boolean;
+  readonly resolve: (transport: Transport) => void;
+  readonly reject: (err: Error) => void;
+  socket: NetSocket | null = null;
+  transport: Transport | null = null;
+
+  constructor(
+    loop: AbstractEventLoop,
+    protocol: StreamProtocol,
+    settings: TlsSettings,
+    tracker: ConnectionTracker | null,
+    callConnectionMade: boolean,
+    resolve: (transport: Transport) => void,
+    reject: (err: Error) => void,
+  ) {
+    this.loop = loop;
+    this.protocol = protocol;
+    this.settings = settings;
+    this.tracker = tracker;
+    this.callConnectionMade = callConnectionMade;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  _handshakeDone(err: Error | null, tls: TLSSocket, handshake: TlsHandshake): void {
+    if (err !== null) {
+      this.reject(err);
+      return;
+    }
+    const loop = this.loop;
+    const transport = new TlsTransport(
+      loop,
+      tls,
+      this.protocol,
+      this.settings,
+      this,
+      this.tracker,
+      this,
+    );
+    // Detach the handshake only now, so the server never sees zero connections in between.
+    handshake.untrack();
+    // `loop.callSoon`, or `setImmediate` once the loop is closed (an I/O event must never throw).
+    if (loop.isClosed()) setImmediate(startTransport, transport, this.callConnectionMade);
+    else loop.callSoon(startTransport, transport, this.callConnectionMade);
+  }
 }
 
 /**
@@ -98,45 +145,34 @@ export function wrapTls(
   callConnectionMade: boolean,
 ): Promise<Transport> {
   return new Promise<Transport>((resolve, reject) => {
-    let socket: NetSocket | null = null;
-    let lower: Transport | null = null;
+    const wrapping = new TlsWrapping(
+      loop,
+      protocol,
+      settings,
+      tracker,
+      callConnectionMade,
+      resolve,
+      reject,
+    );
     let stream: NetSocket | Duplex;
     const initial = settings.initialData;
     if (target.kind === 'socket') {
-      socket = target.socket;
+      const socket = target.socket;
+      wrapping.socket = socket;
       // As asyncio does for every TCP transport (TLS included): no Nagle delay on small records.
       if (socket.remotePort !== undefined) socket.setNoDelay(true);
       // Bytes read before the upgrade go first: Node's TLS wrap drains the socket's readable buffer.
       if (initial !== null && initial.byteLength > 0) socket.unshift(Buffer.from(initial));
       stream = socket;
     } else {
-      lower = target.transport;
+      const lower = target.transport;
+      wrapping.transport = lower;
       const duplex = new TransportDuplex(lower);
       if (initial !== null && initial.byteLength > 0) duplex._feed(Buffer.from(initial));
       stream = duplex;
     }
-    const waiter = { resolve, reject };
-    let handshake: TlsHandshake | null = null;
-    const done = (err: Error | null, tls: TLSSocket): void => {
-      if (err !== null) {
-        reject(err);
-        return;
-      }
-      const transport = new TlsTransport(
-        loop,
-        tls,
-        protocol,
-        settings,
-        { socket, transport: lower },
-        tracker,
-        waiter,
-      );
-      // Detach the handshake only now, so the server never sees zero connections in between.
-      handshake?.untrack();
-      defer(loop, transport, callConnectionMade);
-    };
     try {
-      handshake = new TlsHandshake(loop, stream, settings, protocol, tracker, done);
+      new TlsHandshake(loop, stream, settings, protocol, tracker, wrapping);
     } catch (err) {
       stream.destroy();
       throw err;
