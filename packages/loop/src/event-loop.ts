@@ -19,7 +19,7 @@ import {
 import { consoleLogger } from './console-logger.js';
 import { type EventLoopOptions, validateEventLoopOptions } from './event-loop-options.js';
 import { LoopFuture } from './future.js';
-import { LoopHandle, LoopTimerHandle } from './handle.js';
+import { type Callback, LoopHandle, LoopTimerHandle } from './handle.js';
 import { enterDispatch, leaveDispatch } from './running-loop.js';
 import { TimerQueue } from './timer-queue.js';
 
@@ -28,8 +28,6 @@ export type { EventLoopOptions };
 /** The longest delay `setTimeout` honours (2^31 - 1 ms, about 24.8 days). */
 const MAX_NODE_DELAY = 2_147_483_647;
 
-// biome-ignore lint/suspicious/noExplicitAny: callbacks of any signature are scheduled
-type Callback = (...args: any[]) => void;
 // biome-ignore lint/suspicious/noExplicitAny: provider methods are checked by ProviderMethods
 type AnyProviderMethod = (loop: AbstractEventLoop, ...args: any[]) => Promise<any>;
 
@@ -109,7 +107,7 @@ export class EventLoop implements AbstractEventLoop {
   callSoon<A extends unknown[]>(cb: (...args: A) => void, ...args: A): LoopHandle {
     this.#checkOpen();
     checkCallback(cb, 'callSoon');
-    const handle = new LoopHandle(this, cb as Callback, args, this.#debug);
+    const handle = new LoopHandle(this, eraseArgs(cb), args, this.#debug);
     this.#ready.push(handle);
     this.#immediate ??= setImmediate(this.#drainReady);
     return handle;
@@ -140,7 +138,7 @@ export class EventLoop implements AbstractEventLoop {
       this,
       whenMs,
       this.#timerSeq++,
-      cb as Callback,
+      eraseArgs(cb),
       args,
       this.#debug,
       this.#timerCancelled,
@@ -385,6 +383,11 @@ export class EventLoop implements AbstractEventLoop {
     this.#nodeTimer = undefined;
     this.#nodeTimerDue = Number.POSITIVE_INFINITY;
   }
+}
+
+/** Erases a callback's parameter types: a handle stores it beside the arguments it was given. */
+function eraseArgs<A extends unknown[]>(cb: (...args: A) => void): Callback {
+  return cb as unknown as Callback;
 }
 
 function checkCallback(cb: unknown, method: string): void {

@@ -2,8 +2,10 @@ import type { Handle, TimerHandle } from '@x/transport-core';
 import { toError } from '@x/transport-core';
 import type { EventLoop } from './event-loop.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: callbacks of any signature are scheduled
-type Callback = (...args: any[]) => void;
+/** A callback of any signature (`never[]` parameters accept every function, without `any`). */
+export type Callback = (...args: never[]) => void;
+/** How the handle calls it: with the arguments it was scheduled with. */
+type Invoke = (...args: readonly unknown[]) => void;
 
 function describeCallback(cb: Callback): string {
   return cb.name ? `${cb.name}()` : '<anonymous>()';
@@ -40,8 +42,8 @@ export class LoopHandle implements Handle {
     try {
       const args = this.#args;
       // Most callbacks take no arguments: a plain call is ~20% cheaper than a spread one.
-      if (args.length === 0) cb();
-      else cb(...args);
+      if (args.length === 0) (cb as Invoke)();
+      else (cb as Invoke)(...args);
     } catch (err) {
       this.#loop.callExceptionHandler({
         message: `Exception in callback ${describeCallback(cb)}`,
