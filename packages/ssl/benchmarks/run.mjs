@@ -11,11 +11,18 @@
 // Certificate: ECDSA P-256, self-signed, generated with openssl into a temp dir.
 // Knobs: DURATION [2] s per cell, WARMUP [0.5], REPS [2] rounds (median), SIZES ["1024 16384"],
 // STREAM [1], HANDSHAKE [1].
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  CLK_TCK,
+  cpuTicks,
+  median,
+  pinning,
+  startNodeServer,
+} from '../../../benchmarks/harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
@@ -26,8 +33,7 @@ const REPS = Number(process.env.REPS ?? 2);
 const SIZES = (process.env.SIZES ?? '1024 16384').split(/\s+/).filter(Boolean).map(Number);
 const STREAM = process.env.STREAM !== '0';
 const HANDSHAKE = process.env.HANDSHAKE !== '0';
-const pin = availableParallelism() >= 2 && spawnSync('taskset', ['--version']).status === 0;
-const CLK_TCK = 100;
+const pin = pinning;
 
 if (!existsSync(join(here, '../dist/index.js'))) {
   console.error('bench: build the package first (pnpm build)');
@@ -71,35 +77,6 @@ const SERVERS = [
   ['ours_buf', [join(here, 'tls-echo-server.mjs'), ...files, '--mode', 'buffered']],
 ];
 
-function cpuTicks(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
-}
-
-async function startServer(args) {
-  const child = spawn(
-    pin ? 'taskset' : process.execPath,
-    pin ? ['-c', '0', process.execPath, ...args] : args,
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const port = await new Promise((resolvePort, reject) => {
-    let text = '';
-    const onExit = (code) => reject(new Error(`server exited with ${code} before listening`));
-    child.stdout.on('data', (chunk) => {
-      text += chunk;
-      const m = text.match(/listening on [^\s]+:(\d+)/);
-      if (m) {
-        child.removeListener('exit', onExit);
-        resolvePort(Number(m[1]));
-      }
-    });
-    child.once('exit', onExit);
-  });
-  return { child, port };
-}
-
 function runClient(port, cell) {
   const args = [
     client,
@@ -142,7 +119,7 @@ const results = new Map();
 try {
   for (let round = 0; round < REPS; round++) {
     for (const [name, args] of SERVERS) {
-      const { child, port } = await startServer(args);
+      const { child, port } = await startNodeServer(args);
       try {
         for (const cell of cells) {
           const before = cpuTicks(child.pid);
@@ -177,10 +154,6 @@ try {
   rmSync(certDir, { recursive: true, force: true });
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 console.log(
   '\n| cell | node_tls | ours_proto | ours_buf | server CPU µs/op node_tls / proto / buf | CPU ratio proto / buf |',

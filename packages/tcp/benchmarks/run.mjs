@@ -11,11 +11,18 @@
 //
 // Knobs: DURATION [2] seconds per cell, WARMUP [0.5], REPS [2] rounds (median),
 // SIZES ["64 1024 16384 131072"], STREAM [1].
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  CLK_TCK,
+  cpuTicks,
+  median,
+  pinning,
+  startNodeServer,
+} from '../../../benchmarks/harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
@@ -28,8 +35,7 @@ const SIZES = (process.env.SIZES ?? '64 1024 16384 131072')
   .filter(Boolean)
   .map(Number);
 const STREAM = process.env.STREAM !== '0';
-const pin = availableParallelism() >= 2 && spawnSync('taskset', ['--version']).status === 0;
-const CLK_TCK = 100;
+const pin = pinning;
 
 if (!existsSync(join(here, '../dist/index.js'))) {
   console.error('bench: build the package first (pnpm build)');
@@ -56,31 +62,6 @@ const SERVERS = [
   ['ours_proto', [join(here, 'tcp-echo-server.mjs'), '--port', '0', '--mode', 'protocol']],
   ['ours_buf', [join(here, 'tcp-echo-server.mjs'), '--port', '0', '--mode', 'buffered']],
 ];
-
-function cpuTicks(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14, 15)
-}
-
-async function startServer(args) {
-  const cmd = pin ? 'taskset' : process.execPath;
-  const argv = pin ? ['-c', '0', process.execPath, ...args] : args;
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise((resolvePort, reject) => {
-    let text = '';
-    const onExit = (code) => reject(new Error(`server exited with ${code} before listening`));
-    child.stdout.on('data', (chunk) => {
-      text += chunk;
-      const m = text.match(/listening on [^\s]+:(\d+)/);
-      if (m) {
-        child.removeListener('exit', onExit);
-        resolvePort(Number(m[1]));
-      }
-    });
-    child.once('exit', onExit);
-  });
-  return { child, port };
-}
 
 function runClient(gen, port, cell) {
   const args = [
@@ -114,7 +95,7 @@ console.log(
 const results = new Map(); // `${server}|${cell}` -> [{rate, cpuPerUnit}]
 for (let round = 0; round < REPS; round++) {
   for (const [name, args] of SERVERS) {
-    const { child, port } = await startServer(args);
+    const { child, port } = await startNodeServer(args);
     try {
       for (const cell of cells) {
         const before = cpuTicks(child.pid);
@@ -136,10 +117,6 @@ for (let round = 0; round < REPS; round++) {
   }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 console.log('\n| cell | node_net | ours_proto | ours_buf | CPU µs/unit node_net / proto / buf |');
 console.log('|---|---|---|---|---|');
