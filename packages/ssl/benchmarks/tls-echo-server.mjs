@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EventLoop } from '@x/loop';
 import { tcp } from '@x/tcp';
+import { EchoBufferedProtocol, EchoProtocol } from '../../../benchmarks/echo-protocols.mjs';
 import { createSSLContext, ssl } from '../dist/index.js';
 
 const { values } = parseArgs({
@@ -35,34 +36,6 @@ if (
     'usage: tls-echo-server.mjs --port PORT --cert FILE --key FILE [--host HOST] [--mode protocol|buffered]',
   );
   process.exit(2);
-}
-
-class EchoProtocol {
-  transport = null;
-  connectionMade(transport) {
-    this.transport = transport;
-  }
-  dataReceived(data) {
-    this.transport.write(data);
-  }
-}
-
-const BUF_SIZE = 256 * 1024;
-
-class EchoBufferedProtocol {
-  transport = null;
-  buf = Buffer.allocUnsafe(BUF_SIZE);
-  connectionMade(transport) {
-    this.transport = transport;
-  }
-  getBuffer() {
-    if (this.transport !== null && this.transport.getWriteBufferSize() > 0)
-      this.buf = Buffer.allocUnsafe(BUF_SIZE);
-    return this.buf;
-  }
-  bufferUpdated(nbytes) {
-    this.transport.write(this.buf.subarray(0, nbytes));
-  }
 }
 
 const loop = new EventLoop({ transports: [tcp(), ssl()] });

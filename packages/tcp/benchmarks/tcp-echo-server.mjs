@@ -9,6 +9,7 @@
 // the previous bytes are still queued (the transport keeps a reference until sent).
 import { parseArgs } from 'node:util';
 import { EventLoop } from '@x/loop';
+import { EchoBufferedProtocol, EchoProtocol } from '../../../benchmarks/echo-protocols.mjs';
 import { tcp } from '../dist/index.js';
 
 const { values } = parseArgs({
@@ -27,35 +28,6 @@ if (
 ) {
   console.error('usage: tcp-echo-server.mjs --port PORT [--host HOST] --mode protocol|buffered');
   process.exit(2);
-}
-
-class EchoProtocol {
-  transport = null;
-  connectionMade(transport) {
-    this.transport = transport;
-  }
-  dataReceived(data) {
-    this.transport.write(data);
-  }
-}
-
-const BUF_SIZE = 256 * 1024;
-
-class EchoBufferedProtocol {
-  transport = null;
-  buf = Buffer.allocUnsafe(BUF_SIZE);
-  connectionMade(transport) {
-    this.transport = transport;
-  }
-  getBuffer() {
-    // Bytes of the last read still queued for sending live in this buffer: take a new one.
-    if (this.transport !== null && this.transport.getWriteBufferSize() > 0)
-      this.buf = Buffer.allocUnsafe(BUF_SIZE);
-    return this.buf;
-  }
-  bufferUpdated(nbytes) {
-    this.transport.write(this.buf.subarray(0, nbytes));
-  }
 }
 
 const loop = new EventLoop({ transports: [tcp()] });
