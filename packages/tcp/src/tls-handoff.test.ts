@@ -1,6 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { TLSSocket } from 'node:tls';
 import { EventLoop } from '@x/loop';
 // @x/ssl is resolved through the workspace source aliases (config/vitest.ts), not a
@@ -9,44 +6,19 @@ import { createSSLContext, ssl } from '@x/ssl';
 import type { Transport } from '@x/transport-core';
 import { RecordingLogger, RecordingProtocol, withTimeout } from '@x/transport-core/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestCerts, type TestCerts } from '../../ssl/src/test-support/make-test-certs.js';
 import { tcp } from './tcp.js';
-import { Cleanups, rawServer, tempDir } from './test-support.js';
+import { Cleanups, rawServer } from './test-support.js';
 
 const cleanups = new Cleanups();
-const certCleanups = new Cleanups();
 afterEach(() => cleanups.run());
 const wait = <T>(p: PromiseLike<T>, what: string) => withTimeout(p, 10_000, what);
 
-let cert = '';
-let key = '';
+// One generator of test certificates for TLS over tcp: the ssl package's.
+let certs: TestCerts;
 beforeAll(() => {
-  const dir = tempDir(certCleanups);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      'key.pem',
-      '-out',
-      'cert.pem',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { cwd: dir, stdio: 'ignore', timeout: 15_000 },
-  );
-  cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  key = readFileSync(join(dir, 'key.pem'), 'utf8');
-  return () => certCleanups.run();
+  certs = makeTestCerts();
+  return () => certs.cleanup();
 });
 
 function setup(): EventLoop {
@@ -66,7 +38,7 @@ describe('TLS through @x/ssl (the ssl option and DETACH_SOCKET)', () => {
   it('createServer({ ssl }) and createConnection({ ssl }) echo; serverHostname defaults to the host', async () => {
     const loop = setup();
     const server = await loop.createServer(() => new Echo(), '127.0.0.1', 0, {
-      ssl: createSSLContext({ cert, key }),
+      ssl: createSSLContext({ cert: certs.cert, key: certs.key }),
     });
     cleanups.add(() => {
       server.close();
@@ -79,7 +51,7 @@ describe('TLS through @x/ssl (the ssl option and DETACH_SOCKET)', () => {
       '127.0.0.1',
       port,
       {
-        ssl: createSSLContext({ ca: cert }),
+        ssl: createSSLContext({ ca: certs.caCert }),
       },
     );
     cleanups.add(() => transport.abort());
@@ -102,12 +74,12 @@ describe('TLS through @x/ssl (the ssl option and DETACH_SOCKET)', () => {
     // STARTTLS: a line in clear text, then the peer upgrades its side.
     plain.write(Buffer.from('STARTTLS\n'));
     await new Promise((resolve) => peer.once('data', resolve));
-    const secure = new TLSSocket(peer, { isServer: true, cert, key });
+    const secure = new TLSSocket(peer, { isServer: true, cert: certs.cert, key: certs.key });
     secure.on('data', (d: Buffer) => secure.write(d));
     secure.on('error', () => {});
     cleanups.add(() => secure.destroy());
     const tls: Transport = await wait(
-      loop.startTls(plain, protocol, createSSLContext({ ca: cert }), {
+      loop.startTls(plain, protocol, createSSLContext({ ca: certs.caCert }), {
         serverHostname: 'localhost',
       }),
       'startTls',
