@@ -249,6 +249,7 @@ export class TlsTransport extends TransportBase implements Transport, TlsSocketO
       return;
     }
     if (this.#eofSent) throw new Error('Cannot call write() after writeEof()');
+    this._checkNoSendfile('write');
     if (bytes.byteLength === 0) return;
     const tls = this.#tls;
     if (this.#afterWrite !== null) tls.write(bytes, this.#afterWrite);
@@ -264,6 +265,7 @@ export class TlsTransport extends TransportBase implements Transport, TlsSocketO
       return;
     }
     if (this.#eofSent) throw new Error('Cannot call writelines() after writeEof()');
+    this._checkNoSendfile('writelines');
     if (list.length === 0) return;
     const tls = this.#tls;
     // One vectored write: the TLS socket gets every chunk in one _writev.
@@ -315,6 +317,7 @@ export class TlsTransport extends TransportBase implements Transport, TlsSocketO
   /** Sends close_notify after the buffered data; reading goes on (TLS half-close). */
   writeEof(): void {
     if (this._closing || this.#eofSent) return;
+    this._checkNoSendfile('writeEof');
     this.#eofSent = true;
     this.#tls.end();
   }

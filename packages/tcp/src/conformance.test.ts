@@ -5,6 +5,7 @@
  * dir (client and server side), plus refused connections. The peer is a raw
  * `net.Socket`.
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -18,7 +19,8 @@ import {
   defineTransportConformance,
   type RecordingProtocol,
 } from '@x/transport-core/testing';
-import { describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { setStreamWriteFastPath, streamHandle } from './stream-handle-write.js';
 import { tcp } from './tcp.js';
 
 const t = { describe, it, skip: it.skip };
@@ -64,6 +66,7 @@ function pairOf(
   transport: Transport,
   protocol: RecordingProtocol,
   socket: net.Socket,
+  server?: Server,
 ): ConformancePair {
   const peer = new DuplexPeer(socket);
   return {
@@ -71,6 +74,7 @@ function pairOf(
     transport,
     protocol,
     peer,
+    ...(server === undefined ? {} : { server }),
     close: async () => {
       transport.abort();
       peer.destroy();
@@ -122,7 +126,7 @@ function serverSide(
     ctx.addCleanup(() => socket.destroy());
     const protocol = await protocolMade;
     const transport = await protocol.waitMade();
-    return pairOf(loop, transport, protocol, socket);
+    return pairOf(loop, transport, protocol, socket, server);
   };
 }
 
@@ -205,4 +209,34 @@ defineTransportConformance(t, 'Unix socket client', unixClient, {
 });
 defineTransportConformance(t, 'Unix socket server side', unixServerSide, {
   capabilities: { reset: false, connectRejects: false },
+});
+
+// The same suite with the direct write fast path off: every write goes through
+// socket.write() (the fallback used when Node's internals are missing).
+describe('write fast path off', () => {
+  beforeAll(() => setStreamWriteFastPath(false));
+  afterAll(() => setStreamWriteFastPath(true));
+  it('transports made here get no libuv handle for direct writes', async () => {
+    const server = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    const client = net.connect({ host: '127.0.0.1', port });
+    try {
+      await new Promise((resolve) => client.once('connect', resolve));
+      assert.equal(streamHandle(client), null);
+      setStreamWriteFastPath(true);
+      assert.notEqual(streamHandle(client), null, 'the fast path exists on this Node');
+    } finally {
+      setStreamWriteFastPath(false);
+      client.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+  defineTransportConformance(t, 'TCP client 127.0.0.1 (no fast path)', tcpClient('127.0.0.1'));
+  defineTransportConformance(t, 'TCP server side (no fast path)', tcpServerSide, {
+    capabilities: { connectRejects: false },
+  });
+  defineTransportConformance(t, 'Unix socket client (no fast path)', unixClient, {
+    capabilities: { reset: false },
+  });
 });

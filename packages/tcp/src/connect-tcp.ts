@@ -15,7 +15,8 @@ export interface ConnectTcpOptions {
   readonly onread: boolean;
 }
 
-interface Target {
+/** One resolved address to connect to. */
+export interface Target {
   readonly address: string;
   readonly family: 4 | 6;
 }
@@ -38,8 +39,11 @@ async function resolve(host: string, family: 0 | 4 | 6): Promise<Target[]> {
   return found.map((entry) => ({ address: entry.address, family: entry.family as 4 | 6 }));
 }
 
-/** RFC 8305 ordering: alternate families, `interleave - 1` extra of the first family first. */
-function interleaveTargets(targets: Target[], interleave: number): Target[] {
+/**
+ * RFC 8305 ordering (asyncio `_interleave_addrinfos`): alternate families, with
+ * `interleave - 1` extra of the first family first. Exported for its tests.
+ */
+export function interleaveTargets(targets: Target[], interleave: number): Target[] {
   const byFamily = new Map<number, Target[]>();
   for (const t of targets) {
     const list = byFamily.get(t.family) ?? [];
@@ -78,8 +82,13 @@ function connectOne(
   );
 }
 
-/** The error of a failed connect: asyncio's rules for one or many failed attempts. */
-function connectError(errors: Error[], allErrors: boolean): Error {
+/**
+ * The error of a failed connect, by asyncio's rules: with `allErrors` an
+ * `AggregateError` of every attempt's error; else the only error, or the first when all
+ * have the same message, or one "Multiple exceptions: ..." error (with `cause`, `errors`
+ * and the shared `code` if there is one). Exported for its tests.
+ */
+export function connectError(errors: Error[], allErrors: boolean): Error {
   if (allErrors) return new AggregateError(errors, 'createConnection failed');
   if (errors.length === 1) return errors[0] as Error;
   const first = errors[0] as Error & { code?: unknown };
@@ -139,8 +148,13 @@ export async function connectTcp(
   );
 }
 
-/** Happy Eyeballs: a new attempt every `delay` ms or as soon as the previous failed; first success wins. */
-function staggered(
+/**
+ * Happy Eyeballs (asyncio `staggered_race`): a new attempt every `delay` ms or as soon as
+ * the previous one failed; the first connected socket wins and every other attempt is
+ * destroyed; when all failed, rejects with `fail(errors)` (errors in the order they
+ * came). `start` makes one attempt (injectable for tests). Exported for its tests.
+ */
+export function staggered(
   loop: AbstractEventLoop,
   targets: Target[],
   start: (target: Target) => OpeningSocket,

@@ -2,7 +2,14 @@ import { createServer as createNetServer, Socket } from 'node:net';
 import { TransportNotInstalledError } from '@x/transport-core';
 import { RecordingProtocol, withTimeout } from '@x/transport-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanups, makeLoop, rawConnect, rawServer, readBytes } from './test-support.js';
+import {
+  Cleanups,
+  makeLoop,
+  rawConnect,
+  rawServer,
+  readBytes,
+  turnsUntil,
+} from './test-support.js';
 
 const cleanups = new Cleanups();
 afterEach(() => cleanups.run());
@@ -130,6 +137,12 @@ describe('createConnection', () => {
     const { port, accepted } = await rawServer(cleanups);
     const sock = await rawConnect(cleanups, port);
     const peer = await accepted();
+    // The bytes reach the socket (Node read them into its buffer) before the transport exists.
+    peer.write('before');
+    await wait(
+      turnsUntil(() => sock.readableLength >= 6),
+      'the bytes to be read into the socket buffer',
+    );
     const [transport, protocol] = await loop.createConnection(
       () => new RecordingProtocol(),
       null,
@@ -138,8 +151,11 @@ describe('createConnection', () => {
     );
     cleanups.add(() => transport.abort());
     expect(transport.getExtraInfo('socket')).toBe(sock);
-    peer.write('via sock');
-    await wait(protocol.waitBytes(8), 'data');
+    await wait(protocol.waitBytes(6), 'the data buffered before');
+    expect(protocol.text()).toBe('before');
+    peer.write(' and after');
+    await wait(protocol.waitBytes(16), 'data');
+    expect(protocol.text()).toBe('before and after');
     transport.write(Buffer.from('back'));
     expect((await wait(readBytes(peer, 4), 'back')).toString()).toBe('back');
   });

@@ -96,6 +96,12 @@ export async function createServer(
   const family = normalizeFamily(options.family);
   const backlog = validateBacklog(options.backlog);
   validateFlag(options.reuseAddress, 'reuseAddress');
+  if (options.reuseAddress === false) {
+    throw new Error(
+      'reuseAddress: false is not supported: libuv always sets SO_REUSEADDR on TCP ' +
+        'listening sockets and node:net offers no way to clear it (true or undefined only)',
+    );
+  }
   const reusePort = validateFlag(options.reusePort, 'reusePort');
   const keepAlive = validateFlag(options.keepAlive, 'keepAlive');
   const startServing =

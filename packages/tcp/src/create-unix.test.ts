@@ -8,7 +8,7 @@ import {
   withTimeout,
 } from '@x/transport-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanups, makeLoop, rawConnect, readBytes, tempDir } from './test-support.js';
+import { Cleanups, makeLoop, rawConnect, rawServer, readBytes, tempDir } from './test-support.js';
 
 const cleanups = new Cleanups();
 afterEach(() => cleanups.run());
@@ -140,5 +140,34 @@ describe('Unix sockets', () => {
     await wait(protocol.waitBytes(5), 'echo');
     transport.close();
     await wait(protocol.waitLost(), 'connectionLost');
+  });
+
+  it('sock: a TCP socket or TCP server is a TypeError (a UNIX domain stream socket was expected)', async () => {
+    const { loop } = setup();
+    const { port } = await rawServer(cleanups);
+    const tcpSock = await rawConnect(cleanups, port);
+    const protocol = new RecordingProtocol();
+    const err = await loop
+      .createUnixConnection(() => protocol, null, { sock: tcpSock })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect((err as Error).message).toMatch(
+      /a UNIX domain stream socket was expected, got a TCP socket \(127\.0\.0\.1:\d+\)/,
+    );
+    expect(protocol.events).toEqual([]);
+    // Refused before any I/O: the socket is left as it was, still usable.
+    expect(tcpSock.destroyed).toBe(false);
+    const tcpServer = createNetServer();
+    await new Promise<void>((resolve) => tcpServer.listen(0, '127.0.0.1', resolve));
+    cleanups.add(() => tcpServer.close());
+    const serverErr = await loop
+      .createUnixServer(() => new Echo(), null, { sock: tcpServer })
+      .catch((e: unknown) => e);
+    expect(serverErr).toBeInstanceOf(TypeError);
+    expect((serverErr as Error).message).toMatch(
+      /a UNIX domain stream socket was expected, got a TCP server \(127\.0\.0\.1:\d+\)/,
+    );
+    expect(tcpServer.listening).toBe(true);
+    expect(tcpServer.listenerCount('connection')).toBe(0);
   });
 });

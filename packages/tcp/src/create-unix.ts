@@ -1,4 +1,3 @@
-import { Server as NetServer } from 'node:net';
 import type {
   AbstractEventLoop,
   CreateUnixConnectionOptions,
@@ -7,7 +6,6 @@ import type {
   StreamProtocol,
   Transport,
 } from '@x/transport-core';
-import { describeType } from '@x/transport-core';
 import { listenOne, serverAddress } from './listen.js';
 import { openSocket } from './open-socket.js';
 import { startTransport } from './start-transport.js';
@@ -20,6 +18,8 @@ import {
   validateFactory,
   validateFlag,
   validateOptions,
+  validateUnixServer,
+  validateUnixSocket,
 } from './validate.js';
 
 /**
@@ -40,7 +40,7 @@ export async function createUnixConnection<P extends StreamProtocol>(
     throw new TypeError('path and sock can not be specified at the same time');
   if (sock === null && !hasPath) throw new TypeError('no path and sock were specified');
   const p = hasPath ? validateUnixPath(path) : null;
-  if (sock !== null) validateConnectedSocket(sock);
+  if (sock !== null) validateUnixSocket(validateConnectedSocket(sock));
   if (options.ssl != null && options.serverHostname == null) {
     // asyncio: there is no host to default the TLS server name from.
     throw new TypeError('you have to pass serverHostname when using ssl');
@@ -81,10 +81,7 @@ export async function createUnixServer(
     throw new TypeError('path was not specified, and no sock specified');
   let server: TcpServer;
   if (sock !== null) {
-    if (!(sock instanceof NetServer) || !sock.listening) {
-      throw new TypeError(`sock must be a listening net.Server, not '${describeType(sock)}'`);
-    }
-    const given = sock;
+    const given = validateUnixServer(sock);
     const where = serverAddress(given);
     server = new TcpServer(loop, protocolFactory, {
       tls,

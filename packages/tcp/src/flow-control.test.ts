@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Transport } from '@x/transport-core';
 import {
   RecordingBufferedProtocol,
   RecordingProtocol,
@@ -18,34 +19,31 @@ function setup(): ReturnType<typeof makeLoop> {
 const wait = <T>(p: PromiseLike<T>, what: string) => withTimeout(p, 10_000, what);
 
 /**
- * Writes up to `total` bytes as fast as `socket` takes them; resolves with how many
- * bytes the kernel accepted once writing stalls (no 'drain' within `stallMs`) or all
- * were accepted.
+ * Writes 1 MiB chunks to `socket` until one is not taken whole by the kernel (it stays
+ * queued in `socket.writableLength`): the connection's kernel buffers are full. Returns
+ * the bytes written. Fails past `limit` bytes.
  */
-function flood(socket: Socket, total: number, stallMs = 300): Promise<number> {
+function writeUntilQueued(socket: Socket, limit: number): number {
   const chunk = Buffer.alloc(1024 * 1024, 0x61);
-  let queued = 0;
-  return new Promise((resolve) => {
-    const accepted = () => queued - socket.writableLength;
-    const pump = () => {
-      while (queued < total) {
-        queued += chunk.length;
-        if (!socket.write(chunk)) {
-          const timer = setTimeout(() => {
-            socket.removeListener('drain', pump);
-            resolve(accepted());
-          }, stallMs);
-          socket.once('drain', () => {
-            clearTimeout(timer);
-            pump();
-          });
-          return;
-        }
-      }
-      resolve(accepted());
-    };
-    pump();
-  });
+  let written = 0;
+  while (socket.writableLength === 0) {
+    if (written >= limit) throw new Error(`the kernel took ${written} bytes and still had room`);
+    socket.write(chunk);
+    written += chunk.length;
+  }
+  return written;
+}
+
+/**
+ * Two round trips transport -> peer, one after the other: every I/O event that was
+ * pending at the call has been handled since (the first reply may come in the same
+ * poll batch as a pending read of the transport's socket, handled after it).
+ */
+async function roundTrips(transport: Transport, peer: Socket): Promise<void> {
+  for (let i = 0; i < 2; i++) {
+    transport.write(Buffer.from('.'));
+    await wait(readBytes(peer, 1), 'round trip');
+  }
 }
 
 describe('write flow control (SPEC §4.6)', () => {
@@ -200,19 +198,37 @@ describe('read flow control (SPEC §4.7)', () => {
     ['Protocol', () => new RecordingProtocol()],
     ['BufferedProtocol', () => new RecordingBufferedProtocol()],
   ] as const) {
-    it(`${kind}: a paused reader flooded by a fast writer: TCP slows the writer, memory stays bounded`, async () => {
+    it(`${kind}: a paused reader reads nothing from the OS while the writer fills its buffers; memory stays bounded`, async () => {
       const { loop } = setup();
       const { transport, protocol, peer } = await serverPair(loop, cleanups, factory);
+      const socket = transport.getExtraInfo('socket') as Socket;
       transport.pauseReading();
+      await roundTrips(transport, peer);
+      const readAtPause = socket.bytesRead;
       const rssBefore = process.memoryUsage().rss;
-      const total = 256 * 1024 * 1024;
-      const accepted = await wait(flood(peer, total), 'writer stalled');
-      // Only what the kernel buffers hold got through: the writer felt backpressure.
-      expect(accepted).toBeLessThan(64 * 1024 * 1024);
+      // The writer writes until the kernel takes no more: what the reader's OS buffers hold.
+      const written = writeUntilQueued(peer, 256 * 1024 * 1024);
+      // It keeps writing: every byte now waits in its own buffer.
+      const queuedAtStall = peer.writableLength;
+      const extra = Buffer.alloc(1024 * 1024, 0x62);
+      peer.write(extra);
+      peer.write(extra);
+      expect(peer.writableLength).toBe(queuedAtStall + 2 * extra.length);
+      await roundTrips(transport, peer);
+      // Nothing was read from the OS since the pause (libuv readStop), not just not delivered.
+      expect(socket.bytesRead).toBe(readAtPause);
       expect(protocol.receivedLength).toBe(0);
+      // The writer is still held back.
+      expect(peer.writableLength).toBeGreaterThan(0);
+      expect(written).toBeLessThan(64 * 1024 * 1024);
       expect(process.memoryUsage().rss - rssBefore).toBeLessThan(
         128 * 1024 * 1024 + peer.writableLength,
       );
+      // And reading again takes every byte.
+      const total = written + 2 * extra.length;
+      transport.resumeReading();
+      await wait(protocol.waitBytes(total), 'every byte after resumeReading');
+      expect(socket.bytesRead).toBe(readAtPause + total);
       peer.destroy();
       transport.abort();
     });

@@ -2,11 +2,12 @@ import { read as fsRead } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import {
   type AbstractEventLoop,
-  type BaseProtocol,
   describeType,
   type SendfileSource,
   type Transport,
+  TransportBase,
 } from '@x/transport-core';
+import { closedByPeer, SendfileFallbackProtocol } from './sendfile-fallback-protocol.js';
 import { SocketTransport } from './socket-transport.js';
 
 /** Bytes read from the file per chunk. */
@@ -62,15 +63,6 @@ function readChunk(file: SendfileSource, position: number, length: number): Prom
   return file.read(buf, 0, length, position).then(({ bytesRead }) => buf.subarray(0, bytesRead));
 }
 
-function closedByPeer(cause?: unknown): Error {
-  return Object.assign(
-    new Error('Connection is closed by peer', cause === undefined ? {} : { cause }),
-    {
-      code: 'ECONNRESET',
-    },
-  );
-}
-
 /** Our own transport: chunks go straight to its socket, one in flight, with `write()` locked meanwhile. */
 async function sendOnSocket(
   transport: SocketTransport,
@@ -79,7 +71,7 @@ async function sendOnSocket(
   count: number | null,
 ): Promise<number> {
   const socket = transport._socket;
-  transport._sendfileActive = true;
+  transport._beginSendfile();
   let sent = 0;
   try {
     while (count === null || sent < count) {
@@ -93,14 +85,16 @@ async function sendOnSocket(
       sent += chunk.byteLength;
     }
   } finally {
-    transport._sendfileActive = false;
+    transport._endSendfile();
   }
   return sent;
 }
 
 /**
- * Any other transport (TLS, ...): chunks through `transport.write()`, waiting for
- * `resumeWriting` when the transport pauses (asyncio's `_SendfileFallbackProtocol`).
+ * Any other transport (TLS, ...): chunks through `transport.write()` with its flow
+ * control, while a {@link SendfileFallbackProtocol} stands in for the protocol (reading
+ * paused, the original protocol restored after; asyncio `_sendfile_fallback`). Other
+ * writes on a transport built on `TransportBase` throw meanwhile (SPEC §6.9).
  */
 async function sendThroughWrite(
   transport: Transport,
@@ -108,44 +102,28 @@ async function sendThroughWrite(
   offset: number,
   count: number | null,
 ): Promise<number> {
-  const original = transport.getProtocol();
-  let paused = false;
-  let wake: ((err?: Error) => void) | null = null;
-  let lost: Error | null = null;
-  const proxy: BaseProtocol = {
-    pauseWriting: () => {
-      paused = true;
-    },
-    resumeWriting: () => {
-      paused = false;
-      wake?.();
-    },
-    connectionLost: (exc) => {
-      lost = exc ?? closedByPeer();
-      wake?.(lost);
-      transport.setProtocol(original);
-      original.connectionLost?.(exc);
-    },
+  const guarded = transport instanceof TransportBase ? transport : null;
+  guarded?._beginSendfile();
+  const write = (chunk: Buffer): void => {
+    if (guarded === null) transport.write(chunk);
+    else guarded._sendfileWrite(() => transport.write(chunk));
   };
-  transport.setProtocol(proxy);
+  let fallback: SendfileFallbackProtocol | null = null;
   let sent = 0;
   try {
+    fallback = SendfileFallbackProtocol.install(transport);
     while (count === null || sent < count) {
       const want = count === null ? CHUNK : Math.min(CHUNK, count - sent);
       const chunk = await readChunk(file, offset + sent, want);
       if (chunk.byteLength === 0) break;
-      if (lost !== null || transport.isClosing()) throw lost ?? closedByPeer();
-      transport.write(chunk);
+      await fallback.drain();
+      write(chunk);
       sent += chunk.byteLength;
-      if (paused || transport.getWriteBufferSize() > transport.getWriteBufferLimits()[1]) {
-        await new Promise<void>((resolve, reject) => {
-          wake = (err) => (err ? reject(err) : resolve());
-        });
-        wake = null;
-      }
     }
+    await fallback.settle();
   } finally {
-    if (transport.getProtocol() === proxy) transport.setProtocol(original);
+    guarded?._endSendfile();
+    fallback?.restore();
   }
   return sent;
 }
@@ -153,9 +131,10 @@ async function sendThroughWrite(
 /**
  * `loop.sendfile` (asyncio `sendfile`): sends exactly `count` bytes (default: to the end
  * of the file) of `file` from `offset` over `transport`; resolves with the bytes sent.
- * The file is read with positional reads (its position is not used or changed).
+ * The file is read with positional reads (its position is not used or changed). While
+ * it runs, `write()`/`writelines()`/`writeEof()` on the transport throw (SPEC §6.9).
  * @throws TypeError / RangeError for a bad file, offset or count; Error('Transport is
- * closing') when the transport is closing.
+ * closing') when the transport is closing; Error when another sendfile runs on it.
  */
 export async function sendfile(
   _loop: AbstractEventLoop,
@@ -175,10 +154,7 @@ export async function sendfile(
   const start = validateOffset(offset);
   const total = validateCount(count);
   if (transport.isClosing()) throw new Error('Transport is closing');
-  if (transport instanceof SocketTransport) {
-    if (transport._sendfileActive)
-      throw new Error('another sendfile is in progress on this transport');
-    return sendOnSocket(transport, file, start, total);
-  }
+  // A second sendfile on the same transport is refused by its _beginSendfile().
+  if (transport instanceof SocketTransport) return sendOnSocket(transport, file, start, total);
   return sendThroughWrite(transport, file, start, total);
 }

@@ -97,8 +97,6 @@ export class SocketTransport
   #detached = false;
   /** Bytes already read that a paused buffered protocol has not taken yet (delivered on resume). */
   #leftover: Uint8Array | null = null;
-  /** A `sendfile` is running: `write()` throws (bytes must not interleave). */
-  _sendfileActive = false;
   /** The libuv handle for direct writes (null: every write goes through `socket.write()`). */
   readonly #handle: StreamHandle | null;
   /** A write request no write is using (one the kernel completed at once), for reuse. */
@@ -391,7 +389,7 @@ export class SocketTransport
       return false;
     }
     if (this.#writeEof) throw new Error(`Cannot call ${method}() after writeEof()`);
-    if (this._sendfileActive) throw new Error(`unable to ${method}; sendfile is in progress`);
+    this._checkNoSendfile(method);
     return true;
   }
 
@@ -432,8 +430,10 @@ export class SocketTransport
     else this._afterWrite();
   }
 
+  /** Flushes, then shuts the write side (FIN). @throws Error while a sendfile runs (SPEC §6.9). */
   writeEof(): void {
     if (this._closing || this.#writeEof) return;
+    this._checkNoSendfile('writeEof');
     this.#writeEof = true;
     this._socket.end();
   }

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import type { Server, Transport } from '@x/transport-core';
 import { RecordingProtocol, withTimeout } from '@x/transport-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { reusePortSupported } from './listen.js';
 import { Cleanups, makeLoop, rawConnect, readAll, readBytes } from './test-support.js';
 
 const cleanups = new Cleanups();
@@ -19,6 +21,31 @@ class Echo extends RecordingProtocol {
     super.dataReceived(data);
     this.transport?.write(data);
   }
+}
+
+/**
+ * The kernel's `timer_active` ("tr" in /proc/net/tcp and tcp6) of the TCP socket with
+ * this local and remote port, or null if there is none.
+ */
+function tcpTimerActive(localPort: number, remotePort: number): number | null {
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when ...
+      const fields = line.trim().split(/\s+/);
+      const local = Number.parseInt(fields[1]?.split(':')[1] ?? '', 16);
+      const remote = Number.parseInt(fields[2]?.split(':')[1] ?? '', 16);
+      if (local === localPort && remote === remotePort) {
+        return Number.parseInt(fields[5]?.split(':')[0] ?? '', 16);
+      }
+    }
+  }
+  return null;
 }
 
 function portOf(server: Server, i = 0): number {
@@ -125,14 +152,36 @@ describe('createServer / Server (SPEC §3, asyncio 3.13)', () => {
     });
   }
 
-  it('await using closes the server and waits for its clients', async () => {
+  it('await using closes the server and finishes only after its last client closed', async () => {
     const { loop } = setup();
+    const protocols: Echo[] = [];
     let server: Server | null = null;
+    let servingWhileDisposing: boolean | null = null;
     {
-      await using s = await loop.createServer(() => new Echo(), '127.0.0.1', 0);
+      await using s = await loop.createServer(
+        () => {
+          const p = new Echo();
+          protocols.push(p);
+          return p;
+        },
+        '127.0.0.1',
+        0,
+      );
       server = s;
-      expect(s.isServing()).toBe(true);
+      const c = await rawConnect(cleanups, portOf(s));
+      c.write('x');
+      await wait(readBytes(c, 1), 'echo');
+      // Runs once the scope exit has called close() and disposal waits: the client leaves.
+      setImmediate(() => {
+        servingWhileDisposing = s.isServing();
+        c.end();
+      });
     }
+    // Disposal waited for the client: its connection is over by now.
+    expect(servingWhileDisposing).toBe(false);
+    expect(protocols).toHaveLength(1);
+    expect(protocols[0]?.isLost).toBe(true);
+    expect(protocols[0]?.names()).toContain('eofReceived');
     expect(server.isServing()).toBe(false);
     expect(server.sockets).toEqual([]);
   });
@@ -151,19 +200,58 @@ describe('createServer / Server (SPEC §3, asyncio 3.13)', () => {
     expect((await wait(readBytes(client, 1), 'echo')).toString()).toBe('y');
   });
 
-  it('serveForever() resolves on close(); startServing/serveForever on a closed server reject (SPEC §6.8)', async () => {
+  it('serveForever() starts serving; startServing/serveForever on a closed server reject (SPEC §6.8)', async () => {
     const { loop } = setup();
     const server = await tracked(
       await loop.createServer(() => new Echo(), '127.0.0.1', 0, { startServing: false }),
     );
     const forever = server.serveForever();
     await expect(server.serveForever()).rejects.toThrow(/already being awaited/);
-    await new Promise((resolve) => setImmediate(resolve));
+    // The start serveForever began (startServing() joins it).
+    await wait(server.startServing(), 'serving');
     expect(server.isServing()).toBe(true);
+    const client = await rawConnect(cleanups, portOf(server));
+    client.write('f');
+    expect((await wait(readBytes(client, 1), 'echo')).toString()).toBe('f');
     server.close();
+    client.end();
     await wait(forever, 'serveForever');
     await expect(server.startServing()).rejects.toThrow(/closed/);
     await expect(server.serveForever()).rejects.toThrow(/closed/);
+  });
+
+  it('serveForever() resolves (not CancelledError) only after close() and waitClosed()', async () => {
+    const { loop } = setup();
+    const protocols: Echo[] = [];
+    const server = await tracked(
+      await loop.createServer(
+        () => {
+          const p = new Echo();
+          protocols.push(p);
+          return p;
+        },
+        '127.0.0.1',
+        0,
+      ),
+    );
+    const order: string[] = [];
+    const forever = server.serveForever().then(() => {
+      order.push('serveForever');
+    });
+    const client = await rawConnect(cleanups, portOf(server));
+    client.write('a');
+    await wait(readBytes(client, 1), 'echo');
+    server.waitClosed().then(() => order.push('waitClosed'));
+    server.close();
+    // The server is closed but a client is still connected: an echo round trip later,
+    // serveForever() has not finished.
+    client.write('b');
+    expect((await wait(readBytes(client, 1), 'echo after close')).toString()).toBe('b');
+    expect(order).toEqual([]);
+    client.end();
+    await wait(forever, 'serveForever');
+    expect(protocols[0]?.isLost).toBe(true);
+    expect(order).toEqual(['waitClosed', 'serveForever']);
   });
 
   it('a list of hosts binds each; host null binds all interfaces', async () => {
@@ -184,11 +272,10 @@ describe('createServer / Server (SPEC §3, asyncio 3.13)', () => {
     expect((await wait(readBytes(client, 1), 'echo')).toString()).toBe('z');
   });
 
-  it('keepAlive, backlog and reuseAddress are accepted; a port in use rejects with EADDRINUSE', async () => {
+  it('backlog and reuseAddress: true are accepted; a port in use rejects with EADDRINUSE', async () => {
     const { loop } = setup();
     const server = await tracked(
       await loop.createServer(() => new Echo(), '127.0.0.1', 0, {
-        keepAlive: true,
         backlog: 10,
         reuseAddress: true,
       }),
@@ -198,6 +285,76 @@ describe('createServer / Server (SPEC §3, asyncio 3.13)', () => {
       .catch((e: unknown) => e);
     expect((err as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
   });
+
+  it('reuseAddress: false rejects before binding (libuv always sets SO_REUSEADDR)', async () => {
+    const { loop } = setup();
+    const err = await loop
+      .createServer(() => new Echo(), '127.0.0.1', 0, { reuseAddress: false })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(
+      /reuseAddress: false is not supported: libuv always sets SO_REUSEADDR/,
+    );
+  });
+
+  it.runIf(process.platform === 'linux')(
+    'keepAlive sets SO_KEEPALIVE on accepted sockets (the kernel runs their keepalive timer)',
+    async () => {
+      const { loop } = setup();
+      const timers: Record<string, number | null> = {};
+      for (const keepAlive of [true, false]) {
+        let made: (t: Transport) => void = () => {};
+        const accepted = new Promise<Transport>((resolve) => {
+          made = resolve;
+        });
+        const server = await tracked(
+          await loop.createServer(
+            () =>
+              new RecordingProtocol({
+                hooks: { connectionMade: (p) => made(p.transport as Transport) },
+              }),
+            '127.0.0.1',
+            0,
+            { keepAlive },
+          ),
+        );
+        const client = await rawConnect(cleanups, portOf(server));
+        await wait(accepted, 'accepted');
+        timers[String(keepAlive)] = tcpTimerActive(portOf(server), client.localPort as number);
+      }
+      // /proc/net/tcp "tr": 2 = keepalive timer pending, 0 = no timer (idle, nothing unacked).
+      expect(timers).toEqual({ true: 2, false: 0 });
+    },
+  );
+
+  it.runIf(reusePortSupported())(
+    'reusePort: two servers listen on the same port and both serve',
+    async () => {
+      const { loop } = setup();
+      const first = await tracked(
+        await loop.createServer(() => new Echo(), '127.0.0.1', 0, { reusePort: true }),
+      );
+      const port = portOf(first);
+      const second = await tracked(
+        await loop.createServer(() => new Echo(), '127.0.0.1', port, { reusePort: true }),
+      );
+      expect(portOf(second)).toBe(port);
+      // Without reusePort the port is taken.
+      const err = await loop
+        .createServer(() => new Echo(), '127.0.0.1', port)
+        .catch((e: unknown) => e);
+      expect((err as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
+      const client = await rawConnect(cleanups, port);
+      client.write('r');
+      expect((await wait(readBytes(client, 1), 'echo')).toString()).toBe('r');
+      first.close();
+      first.closeClients();
+      await wait(first.waitClosed(), 'first closed');
+      const other = await rawConnect(cleanups, port);
+      other.write('s');
+      expect((await wait(readBytes(other, 1), 'echo from the second')).toString()).toBe('s');
+    },
+  );
 
   it('sock: serves on a listening net.Server', async () => {
     const { loop } = setup();

@@ -106,12 +106,18 @@ export class TcpServer implements Server, ConnectionTracker {
     return this.#starting;
   }
 
-  /** Starts serving (if not yet) and resolves when the server is closed. */
+  /**
+   * Starts serving (if not yet) and resolves once `close()` was called and
+   * `waitClosed()` resolved (the last connection has gone). asyncio 3.13 cancels
+   * `serve_forever()` on `close()` and, before raising `CancelledError`, awaits
+   * `wait_closed()`; we wait the same way but resolve, as a normal stop is no error.
+   * @throws Error (rejects) when the server is closed or another `serveForever()` runs.
+   */
   async serveForever(): Promise<void> {
     if (this.#closed) throw closedError();
     if (this.#forever !== null)
       throw new Error('server is already being awaited on serveForever()');
-    const done = new Promise<void>((resolve) => {
+    const closed = new Promise<void>((resolve) => {
       this.#forever = { resolve };
     });
     try {
@@ -120,7 +126,8 @@ export class TcpServer implements Server, ConnectionTracker {
       this.#forever = null;
       throw err;
     }
-    return done;
+    await closed;
+    await this.waitClosed();
   }
 
   close(): void {

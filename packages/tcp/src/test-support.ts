@@ -202,3 +202,41 @@ export async function serverPair<P extends import('@x/transport-core').StreamPro
   const [transport, protocol] = await got;
   return { transport, protocol, peer };
 }
+
+/**
+ * A real file whose reads at `holdAt` and beyond wait until `open()` (the reads before
+ * go through at once): lets a test act while a `sendfile` is in the middle of a file.
+ * `reached` resolves when the first held read was asked for.
+ */
+export interface GatedFile {
+  readonly file: import('node:fs/promises').FileHandle;
+  readonly reached: Promise<void>;
+  open(): void;
+}
+
+export function gatedFile(file: import('node:fs/promises').FileHandle, holdAt: number): GatedFile {
+  let reach: () => void = () => {};
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const read = (buffer: Uint8Array, offset: number, length: number, position: number) => {
+    if (position < holdAt) return file.read(buffer, offset, length, position);
+    reach();
+    return gate.then(() => file.read(buffer, offset, length, position));
+  };
+  // Only what sendfile uses of a FileHandle: its fd and positional read().
+  const handle = { fd: file.fd, read } as unknown as import('node:fs/promises').FileHandle;
+  return { file: handle, reached, open };
+}
+
+/**
+ * Resolves once `test()` holds, checked on each loop turn: for state that no event
+ * reports (a socket's read buffer, a byte counter). Bound it with `withTimeout`.
+ */
+export async function turnsUntil(test: () => boolean): Promise<void> {
+  while (!test()) await new Promise((resolve) => setImmediate(resolve));
+}

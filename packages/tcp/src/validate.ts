@@ -1,4 +1,4 @@
-import { Socket } from 'node:net';
+import { Server as NetServer, Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { type AddressFamily, describeType } from '@x/transport-core';
 
@@ -74,4 +74,41 @@ export function validateConnectedSocket(sock: unknown, name = 'sock'): Socket {
     );
   }
   return sock;
+}
+
+/** `host:port` of a TCP address, as the error messages show it. */
+function tcpAddress(address: { address?: string; port?: number }): string {
+  return `${address.address ?? '?'}:${address.port ?? '?'}`;
+}
+
+/**
+ * Throws unless the connected `sock` is a Unix domain socket (asyncio: "A UNIX Domain
+ * Stream Socket was expected"): a TCP socket is a `TypeError`.
+ */
+export function validateUnixSocket(sock: Socket, name = 'sock'): Socket {
+  const address = sock.address();
+  if ('family' in address && typeof address.family === 'string') {
+    throw new TypeError(
+      `${name}: a UNIX domain stream socket was expected, got a TCP socket (${tcpAddress(address)})`,
+    );
+  }
+  return sock;
+}
+
+/**
+ * Throws `TypeError` unless `server` is a `net.Server` listening on a Unix domain socket
+ * (asyncio: "A UNIX Domain Stream Socket was expected"): not a server, not listening, or
+ * listening on TCP.
+ */
+export function validateUnixServer(server: unknown, name = 'sock'): NetServer {
+  if (!(server instanceof NetServer) || !server.listening) {
+    throw new TypeError(`${name} must be a listening net.Server, not '${describeType(server)}'`);
+  }
+  const address = server.address();
+  if (typeof address !== 'string') {
+    throw new TypeError(
+      `${name}: a UNIX domain stream socket was expected, got a TCP server (${address === null ? 'unbound' : tcpAddress(address)})`,
+    );
+  }
+  return server;
 }

@@ -42,7 +42,12 @@ export interface CreateServerOptions extends TlsOptions {
   sock?: unknown;
   /** Listen backlog (default 100). */
   backlog?: number;
+  /**
+   * SO_REUSEADDR (asyncio `reuse_address`). libuv always sets it on TCP listeners, so
+   * `true` or absent is what happens; `false` is rejected by `@x/tcp`.
+   */
   reuseAddress?: boolean;
+  /** SO_REUSEPORT (asyncio `reuse_port`), where the platform and Node have it. */
   reusePort?: boolean;
   /** Enable SO_KEEPALIVE on accepted connections. */
   keepAlive?: boolean;

@@ -20,7 +20,11 @@ export interface Server extends AsyncDisposable {
   close(): void;
   /** Resolves when the server is closed and every connection it accepted has closed. */
   waitClosed(): Promise<void>;
-  /** Starts accepting (if not yet) and resolves only when the server is closed. */
+  /**
+   * Starts accepting (if not yet) and resolves once the server was closed and
+   * `waitClosed()` resolved (asyncio `serve_forever`, which then raises CancelledError;
+   * here a normal stop resolves).
+   */
   serveForever(): Promise<void>;
   /** Starts accepting connections; idempotent. Rejects if the server is closed. */
   startServing(): Promise<void>;

@@ -41,6 +41,11 @@ export abstract class TransportBase implements BaseTransport {
   protected readonly _flow: WriteFlowControl;
   protected _tracker: ConnectionTracker | null;
   #droppedWrites = 0;
+  /**
+   * A `loop.sendfile()` on this transport (SPEC §6.9): `'running'` while it runs, so that
+   * every other write throws; `'ownWrite'` while the sendfile itself writes a chunk.
+   */
+  #sendfile: 'idle' | 'running' | 'ownWrite' = 'idle';
 
   constructor(
     loop: AbstractEventLoop,
@@ -118,6 +123,62 @@ export abstract class TransportBase implements BaseTransport {
       protocol.resumeWriting();
     } catch (err) {
       this._callbackFailed(err, 'resumeWriting');
+    }
+  }
+
+  /** True while the protocol is paused by write flow control (asyncio `_protocol_paused`). */
+  get _protocolPaused(): boolean {
+    return this._flow.paused;
+  }
+
+  // ---- sendfile -----------------------------------------------------------------------
+
+  /** True while a `loop.sendfile()` runs on this transport. */
+  get _sendfileActive(): boolean {
+    return this.#sendfile !== 'idle';
+  }
+
+  /**
+   * Marks the start of a `loop.sendfile()` on this transport: until
+   * {@link TransportBase._endSendfile}, `write()`/`writelines()`/`writeEof()` throw
+   * (the file's bytes must not interleave with others), except the sendfile's own
+   * writes made through {@link TransportBase._sendfileWrite}.
+   * @throws Error when a sendfile already runs on this transport.
+   */
+  _beginSendfile(): void {
+    if (this.#sendfile !== 'idle')
+      throw new Error('another sendfile is in progress on this transport');
+    this.#sendfile = 'running';
+  }
+
+  /** Marks the end of the running `loop.sendfile()`: writes are allowed again. */
+  _endSendfile(): void {
+    this.#sendfile = 'idle';
+  }
+
+  /**
+   * Runs `write` (a call of this transport's own `write()`) as a chunk of the running
+   * sendfile: it passes the guard that stops everyone else's writes.
+   */
+  _sendfileWrite(write: () => void): void {
+    if (this.#sendfile !== 'running') {
+      throw new Error('_sendfileWrite() outside a running sendfile');
+    }
+    this.#sendfile = 'ownWrite';
+    try {
+      write();
+    } finally {
+      this.#sendfile = 'running';
+    }
+  }
+
+  /**
+   * The guard of `write()`/`writelines()`/`writeEof()` (SPEC §6.9): throws while a
+   * sendfile runs, unless the call is the sendfile's own write.
+   */
+  protected _checkNoSendfile(method: string): void {
+    if (this.#sendfile === 'running') {
+      throw new Error(`unable to ${method}; sendfile is in progress`);
     }
   }
 

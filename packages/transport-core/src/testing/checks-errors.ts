@@ -49,6 +49,8 @@ function throwingCheck(
       await trigger(env);
       await assertFatal(env, callback, env.protocol.error);
       assert.equal(env.transport.isClosing(), true);
+      // The loop goes on (nothing escaped to crash the process).
+      await env.turns(1);
     },
   };
 }

@@ -125,6 +125,12 @@ export const nestedChecks: CheckGroup = {
           'the message names connectionLost',
         );
         assert.equal(protocol.events.map(eventName).at(-1), 'connectionLost');
+        // A server still stops counting the connection, so its waitClosed() resolves.
+        const server = env.pair.server;
+        if (server !== undefined) {
+          server.close();
+          await wait(server.waitClosed(), 'server.waitClosed() after a throwing connectionLost');
+        }
       },
     },
     {
@@ -147,6 +153,10 @@ export const nestedChecks: CheckGroup = {
           'Fatal error: protocol.resumeWriting() call failed.',
         );
         assert.equal(reports.length, 1, 'reported once');
+        assert.equal(reports[0]?.exception, protocol.error, 'the report carries the error');
+        assert.equal(protocol.count('connectionLost'), 1, 'connectionLost(err) once');
+        // The loop goes on: nothing escaped to crash the process.
+        await env.turns(1);
       },
     },
   ],

@@ -1,4 +1,5 @@
 import type { AbstractEventLoop } from '../event-loop.js';
+import type { Server } from '../server.js';
 import type { Transport } from '../transports.js';
 import type { ConformanceContextOf } from './check-runner.js';
 import type { RecordingProtocol } from './recording-protocol.js';
@@ -97,6 +98,12 @@ export interface ConformancePair {
   readonly protocol: RecordingProtocol;
   /** The other end. */
   readonly peer: ConformancePeer;
+  /**
+   * The server that accepted the transport, for a server-side pair (optional). With it,
+   * checks also look at the server (e.g. `waitClosed()` resolving after a throwing
+   * `connectionLost`); the suite may `close()` it.
+   */
+  readonly server?: Server;
   /** Frees everything (transport, peer, server, loop). Idempotent; the suite calls it after each check. */
   close(): Promise<void>;
 }

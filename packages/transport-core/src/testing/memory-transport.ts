@@ -128,6 +128,7 @@ export class MemoryTransport extends TransportBase implements Transport {
     if (!this.#canWriteEof)
       throw new Error('this MemoryTransport cannot write EOF (canWriteEof: false)');
     if (this._closing || this.#eofRequested) return;
+    this._checkNoSendfile('writeEof');
     this.#eofRequested = true;
     if (this.#pendingSize === 0) this.#endWrite();
   }
@@ -349,6 +350,7 @@ export class MemoryTransport extends TransportBase implements Transport {
       this._dropWrite();
       return;
     }
+    this._checkNoSendfile(method);
     for (const chunk of chunks) if (chunk.byteLength > 0) this.#pending.push(chunk);
     this.#pendingSize += size;
     // A socket with room sends at once, without flow-control callbacks.
