@@ -1,12 +1,15 @@
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Server } from '@x/transport-core';
 import { RecordingProtocol, withTimeout } from '@x/transport-core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Echo, loopFixture, portOf, T, track as trackServer } from './test-support/loop-fixture.js';
 import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
+import { rawConnect } from './test-support/raw-peer.js';
 
 let certs: TestCerts;
 const cleanups: (() => unknown)[] = [];
@@ -82,6 +85,62 @@ describe('the ssl option of the loop methods (through @x/tcp)', () => {
       message: /taking longer than 100 ms/,
     });
     expect(protocol.events).toEqual([]);
+  });
+
+  it('sslHandshakeTimeout through createServer: a silent client is dropped after the timeout, its protocol hears nothing', async () => {
+    const { loop, serverContext } = setup();
+    const protocols: RecordingProtocol[] = [];
+    const server = track(
+      await loop.createServer(
+        () => {
+          const p = new RecordingProtocol();
+          protocols.push(p);
+          return p;
+        },
+        '127.0.0.1',
+        0,
+        { ssl: serverContext, sslHandshakeTimeout: 100 },
+      ),
+    );
+    const silent = await rawConnect(portOf(server));
+    cleanups.push(() => silent.destroy());
+    const dropped = once(silent, 'end');
+    silent.resume();
+    // The default (60 s) would outlast the wait: the EOF comes from the 100 ms option.
+    await withTimeout(dropped, T, 'server dropped the silent client');
+    expect(protocols.length).toBe(1);
+    expect(protocols[0]?.events).toEqual([]);
+  });
+
+  it('sslShutdownTimeout through createConnection: after close(), the socket lingers for a silent peer at most that long', async () => {
+    const { loop, clientContext } = setup();
+    // A peer that never answers close_notify nor closes its side (allowHalfOpen).
+    const peers: TLSSocket[] = [];
+    const peer = createTlsServer({ cert: certs.cert, key: certs.key, allowHalfOpen: true }, (s) => {
+      s.on('error', () => {});
+      peers.push(s);
+    });
+    cleanups.push(() => {
+      for (const s of peers) s.destroy();
+      peer.close();
+    });
+    await new Promise<void>((r) => peer.listen(0, '127.0.0.1', r));
+    const port = (peer.address() as { port: number }).port;
+    const [transport, protocol] = await withTimeout(
+      loop.createConnection(() => new RecordingProtocol(), '127.0.0.1', port, {
+        ssl: clientContext,
+        sslShutdownTimeout: 100,
+      }),
+      T,
+      'connect',
+    );
+    const raw = transport.getExtraInfo('socket') as Socket;
+    const rawClosed = once(raw, 'close');
+    transport.close();
+    expect(await withTimeout(protocol.waitLost(), T, 'lost')).toBeNull();
+    // The default (30 s) would outlast the wait: the linger ends by the 100 ms option.
+    await withTimeout(rawClosed, T, 'socket closed after the linger');
+    expect(peers.length).toBe(1);
   });
 
   it('a wrong serverHostname fails createConnection with ERR_TLS_CERT_ALTNAME_INVALID', async () => {

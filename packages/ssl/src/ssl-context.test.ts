@@ -30,6 +30,27 @@ describe('createSSLContext', () => {
     expect(() => createSSLContext({ alpnProtocols: [7 as never] })).toThrow(TypeError);
   });
 
+  it('checkHostname follows rejectUnauthorized by default; an explicit check without verification is a TypeError (asyncio ValueError)', () => {
+    expect(createSSLContext({ rejectUnauthorized: false }).checkHostname).toBe(false);
+    expect(createSSLContext({ rejectUnauthorized: true }).checkHostname).toBe(true);
+    expect(createSSLContext({ checkHostname: false }).checkHostname).toBe(false);
+    expect(
+      createSSLContext({ rejectUnauthorized: false, checkHostname: false }).checkHostname,
+    ).toBe(false);
+    const conflicting = () => createSSLContext({ rejectUnauthorized: false, checkHostname: true });
+    expect(conflicting).toThrow(TypeError);
+    expect(conflicting).toThrow(
+      /checkHostname: true needs certificate verification: it cannot be used with rejectUnauthorized: false/,
+    );
+  });
+
+  it('a context without verification needs no serverHostname (asyncio: check_hostname off)', () => {
+    const ctx = createSSLContext({ rejectUnauthorized: false });
+    const settings = resolveTlsSettings({ ssl: ctx, serverSide: false });
+    expect(settings.checkHostname).toBe(false);
+    expect(settings.serverHostname).toBeNull();
+  });
+
   it("Node's own certificate errors pass through with their code", () => {
     expect(() => createSSLContext({ cert: 'not a pem', key: 'not a pem' })).toThrow(
       expect.objectContaining({ code: expect.stringMatching(/^ERR_OSSL_/) }),

@@ -9,7 +9,12 @@ import { describeType, type SSLContext } from '@x/transport-core';
 export interface SSLContextOptions extends SecureContextOptions {
   /** Verify the peer's certificate chain (default `true`; asyncio `verify_mode=CERT_REQUIRED`). */
   rejectUnauthorized?: boolean;
-  /** Check the server's host name against its certificate, client side (default `true`; asyncio `check_hostname`). */
+  /**
+   * Check the server's host name against its certificate, client side (asyncio
+   * `check_hostname`). Defaults to `rejectUnauthorized`: on with verification, off
+   * without it. `true` with `rejectUnauthorized: false` is a TypeError (see
+   * {@link createSSLContext}).
+   */
   checkHostname?: boolean;
   /** Server side: ask the client for a certificate (default `false`). */
   requestCert?: boolean;
@@ -41,7 +46,8 @@ class NodeSSLContext implements SSLContext {
     const { rejectUnauthorized, checkHostname, requestCert, alpnProtocols, ...secure } = options;
     this.secureContext = createSecureContext(secure);
     this.rejectUnauthorized = rejectUnauthorized ?? true;
-    this.checkHostname = checkHostname ?? true;
+    // Node ignores a failed host name check when the chain is not verified: follow the verification.
+    this.checkHostname = checkHostname ?? this.rejectUnauthorized;
     this.requestCert = requestCert ?? false;
     this.alpnProtocols = Object.freeze([...(alpnProtocols ?? [])]);
   }
@@ -89,6 +95,13 @@ function validateOptions(options: SSLContextOptions): void {
       );
     }
   }
+  if (options.checkHostname === true && options.rejectUnauthorized === false) {
+    // Node would drop a host name mismatch silently without verification; asyncio refuses
+    // the pair ("Cannot set verify_mode to CERT_NONE when check_hostname is enabled").
+    throw new TypeError(
+      'options.checkHostname: true needs certificate verification: it cannot be used with rejectUnauthorized: false',
+    );
+  }
   const alpn: unknown = options.alpnProtocols;
   if (alpn !== undefined) {
     if (!Array.isArray(alpn)) {
@@ -114,13 +127,16 @@ function validateOptions(options: SSLContextOptions): void {
  * for `loop.startTls`.
  *
  * Defaults: the peer is verified (`rejectUnauthorized: true`) against `ca`, or the
- * system's CAs when `ca` is not given; a client checks the host name
- * (`checkHostname: true`); a server does not ask for client certificates.
+ * system's CAs when `ca` is not given; a client checks the host name whenever it
+ * verifies (`checkHostname` defaults to `rejectUnauthorized`); a server does not ask for
+ * client certificates. The same context works on the client and the server side.
  *
  * @example
  * const ctx = createSSLContext({ cert: readFileSync('cert.pem'), key: readFileSync('key.pem') });
  * const server = await loop.createServer(() => new Echo(), '127.0.0.1', 8443, { ssl: ctx });
- * @throws TypeError when `options` or one of its values has the wrong type.
+ * @throws TypeError when `options` or one of its values has the wrong type, or for
+ *   `checkHostname: true` with `rejectUnauthorized: false` (a host name check needs a
+ *   verified certificate; asyncio raises ValueError for `check_hostname` with `CERT_NONE`).
  * @throws RangeError for an unknown TLS version or an empty/too long ALPN name.
  * @throws Error (with Node's `code`, e.g. `ERR_OSSL_PEM_NO_START_LINE`) when Node rejects a certificate or key.
  */

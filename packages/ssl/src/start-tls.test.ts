@@ -1,3 +1,9 @@
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import type { EventLoop } from '@x/loop';
 import type { Server, Transport } from '@x/transport-core';
 import {
@@ -9,6 +15,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { createSSLContext } from './ssl-context.js';
 import { loopFixture, portOf, T, track as trackServer } from './test-support/loop-fixture.js';
 import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
+import { rawConnect } from './test-support/raw-peer.js';
+import { TappedStream } from './test-support/tapped-stream.js';
 
 let certs: TestCerts;
 const cleanups: (() => unknown)[] = [];
@@ -38,13 +46,20 @@ class UpgradedEcho extends RecordingProtocol {
   }
 }
 
-/** A line protocol that answers STARTTLS and then hands over to TLS (server side). */
+/**
+ * A line protocol that answers STARTTLS and then hands over to TLS (server side), through
+ * `loop.startTls` (fast path on a TCP/Unix transport) or, with `generic`, through the
+ * engine's generic path (TLS over the transport itself, not its socket).
+ */
 class StartTlsServer extends RecordingProtocol {
   upgraded: Promise<Transport> | null = null;
+  /** What came after the STARTTLS line in the same chunk, handed to TLS. */
+  initialData: Uint8Array | null = null;
   constructor(
     readonly loop: EventLoop,
     readonly ctx: ReturnType<typeof createSSLContext>,
     readonly app: UpgradedEcho,
+    readonly generic = false,
   ) {
     super();
   }
@@ -54,16 +69,48 @@ class StartTlsServer extends RecordingProtocol {
     const end = text.indexOf('\n');
     if (this.upgraded !== null || end < 0) return;
     const rest = Buffer.from(data).subarray(end + 1);
+    this.initialData = rest;
     const transport = this.transport as Transport;
-    this.upgraded = this.loop.startTls(transport, this.app, this.ctx, {
-      serverSide: true,
-      initialData: rest,
-    });
+    const options = { serverSide: true, initialData: rest };
+    const target = { kind: 'transport', transport } as const;
+    this.upgraded = this.generic
+      ? this.loop.getTlsEngine().wrap(this.loop, target, this.app, { ssl: this.ctx, ...options })
+      : this.loop.startTls(transport, this.app, this.ctx, options);
     this.upgraded.then(
       (t) => this.app.attach(t),
       () => {},
     );
   }
+}
+
+/**
+ * A Node TLS client over `raw` whose ClientHello leaves in the same socket write as the
+ * plaintext line `STARTTLS\n` (one packet on loopback). Resolves once its handshake is done.
+ */
+async function startTlsInOneWrite(raw: Socket, cleanups: (() => unknown)[]) {
+  const tapped = new TappedStream(raw);
+  let firstWrite: Buffer | null = null;
+  tapped.rewriteNextWrite((hello) => {
+    firstWrite = Buffer.concat([Buffer.from('STARTTLS\n'), hello]);
+    return firstWrite;
+  });
+  const client = tlsConnect({ socket: tapped, ca: certs.caCert, servername: 'localhost' });
+  client.on('error', () => {});
+  cleanups.push(() => client.destroy());
+  await withTimeout(once(client, 'secureConnect'), T, 'client handshake');
+  return { client, firstWrite: firstWrite as Buffer | null };
+}
+
+/** Checks what the server saw: the line and the whole ClientHello in one dataReceived. */
+function expectOneChunk(starter: StartTlsServer, firstWrite: Buffer | null): void {
+  expect(firstWrite).not.toBeNull();
+  expect(starter.count('dataReceived')).toBe(1);
+  expect(starter.text()).toBe((firstWrite as Buffer).toString('utf8'));
+  const initial = starter.initialData as Uint8Array;
+  expect(initial.byteLength).toBeGreaterThan(0);
+  expect(initial.byteLength).toBe((firstWrite as Buffer).length - 'STARTTLS\n'.length);
+  // A TLS handshake record (content type 22): the ClientHello.
+  expect(initial[0]).toBe(0x16);
 }
 
 describe('loop.startTls', () => {
@@ -102,6 +149,58 @@ describe('loop.startTls', () => {
     expect(await withTimeout(clientApp.waitLost(), T, 'client lost')).toBeNull();
     await withTimeout(serverApp.waitLost(), T, 'server lost');
     expect(serverApp.count('connectionMade')).toBe(0);
+  });
+
+  it('the STARTTLS line and the ClientHello in one write: the rest of the chunk goes to TLS as initialData and the handshake completes (fast path)', async () => {
+    const { loop, serverContext } = setup();
+    const serverApp = new UpgradedEcho();
+    let starter: StartTlsServer | null = null;
+    const server = track(
+      await loop.createServer(
+        () => {
+          starter = new StartTlsServer(loop, serverContext, serverApp);
+          return starter;
+        },
+        '127.0.0.1',
+        0,
+      ),
+    );
+    const raw = await rawConnect(portOf(server));
+    cleanups.push(() => raw.destroy());
+    const { client, firstWrite } = await startTlsInOneWrite(raw, cleanups);
+    const s = starter as unknown as StartTlsServer;
+    await withTimeout(s.upgraded as Promise<Transport>, T, 'server startTls');
+    expectOneChunk(s, firstWrite);
+    client.write('secret');
+    const [echo] = (await withTimeout(once(client, 'data'), T, 'echo')) as [Buffer];
+    expect(echo.toString()).toBe('secret');
+    expect(serverApp.text()).toBe('secret');
+  });
+
+  it('the STARTTLS line and the ClientHello in one write, generic path over a Unix transport: initialData is fed to the transport duplex first', async () => {
+    const { loop, serverContext } = setup();
+    const dir = mkdtempSync(join(tmpdir(), 'x-ssl-starttls-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 's.sock');
+    const serverApp = new UpgradedEcho();
+    let starter: StartTlsServer | null = null;
+    track(
+      await loop.createUnixServer(() => {
+        starter = new StartTlsServer(loop, serverContext, serverApp, true);
+        return starter;
+      }, path),
+    );
+    const raw = await rawConnect({ path });
+    cleanups.push(() => raw.destroy());
+    const { client, firstWrite } = await startTlsInOneWrite(raw, cleanups);
+    const s = starter as unknown as StartTlsServer;
+    const tlsServer = await withTimeout(s.upgraded as Promise<Transport>, T, 'server wrap');
+    expectOneChunk(s, firstWrite);
+    expect(tlsServer.getExtraInfo('peername')).toBe('');
+    client.write('secret');
+    const [echo] = (await withTimeout(once(client, 'data'), T, 'echo')) as [Buffer];
+    expect(echo.toString()).toBe('secret');
+    expect(serverApp.text()).toBe('secret');
   });
 
   it('client side with a BufferedProtocol: 100 KiB before the upgrade, TLS data after it, intact (B-178)', async () => {

@@ -239,6 +239,40 @@ describe('TLS handshake failures (server side)', () => {
   });
 });
 
+describe('client certificates without verification (server side)', () => {
+  it('requestCert with rejectUnauthorized: false lets a client without a certificate in; ssl_object tells authorized false and why, as tls.Server does', async () => {
+    const { loop } = newLoop();
+    const sockets = await socketPair();
+    cleanups.push(() => sockets.close());
+    const protocol = new RecordingProtocol();
+    const wrap = loop
+      .getTlsEngine()
+      .wrap(loop, { kind: 'socket', socket: sockets.server }, protocol, {
+        ssl: createSSLContext({
+          cert: certs.cert,
+          key: certs.key,
+          ca: certs.caCert,
+          requestCert: true,
+          rejectUnauthorized: false,
+        }),
+        serverSide: true,
+      });
+    const client = tlsConnect({
+      socket: sockets.client,
+      ca: certs.caCert,
+      servername: 'localhost',
+    });
+    client.on('error', () => {});
+    cleanups.push(() => client.destroy());
+    const transport = await withTimeout(wrap, T, 'wrap');
+    const tls = transport.getExtraInfo('ssl_object');
+    expect(tls?.authorized).toBe(false);
+    expect(tls?.authorizationError).toBe('UNABLE_TO_GET_ISSUER_CERT');
+    expect(transport.getExtraInfo('peercert')).toBeNull();
+    transport.abort();
+  });
+});
+
 describe('TLS failures after the handshake', () => {
   it('a corrupted record mid-stream: connectionLost with the TLS error, once, nothing crashes (B-180)', async () => {
     // A proxy between client and server flips one byte of the first record after the handshake.

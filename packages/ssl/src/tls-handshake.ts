@@ -156,13 +156,21 @@ export class TlsHandshake implements BaseTransport, TlsEventSink {
   _secure(): void {
     if (this.#finished) return;
     const ctx = this.#settings.context;
-    if (this.#settings.serverSide && ctx.requestCert && ctx.rejectUnauthorized) {
-      // Node verifies a client certificate only inside tls.Server; do the same check here.
+    if (this.#settings.serverSide && ctx.requestCert) {
+      // Node verifies a client certificate only inside tls.Server; do the same check here,
+      // and set `authorized`/`authorizationError` on the socket as tls.Server does.
       const handle = (this.tls as unknown as { _handle?: VerifyHandle | null })._handle;
       const verifyError = handle?.verifyError?.() ?? null;
-      if (verifyError !== null) {
-        this._fail(verifyError);
-        return;
+      if (verifyError === null) {
+        this.tls.authorized = true;
+      } else {
+        // A code string at run time, as tls.Server sets it (@types/node says Error).
+        (this.tls as unknown as { authorizationError: string }).authorizationError =
+          (verifyError as { code?: string }).code ?? verifyError.message;
+        if (ctx.rejectUnauthorized) {
+          this._fail(verifyError);
+          return;
+        }
       }
     }
     this.#finish();

@@ -12,6 +12,7 @@ import { ssl } from './ssl.js';
 import { createSSLContext } from './ssl-context.js';
 import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
 import { socketPair, tlsPair } from './test-support/tls-pair.js';
+import { until } from './test-support/until.js';
 import type { TlsTransport } from './tls-transport.js';
 
 let certs: TestCerts;
@@ -277,9 +278,17 @@ describe('TLS transport over a Node socket (fast path)', () => {
     const p = await pair(new RecordingProtocol(), serverProtocol);
     for (let i = 0; i < 20; i++) p.client.write(Buffer.alloc(20_000, i));
     await withTimeout(serverProtocol.waitFor('dataReceived'), T, 'first chunk');
-    // Let everything else arrive and be decrypted; none of it may be delivered.
-    await new Promise((r) => setTimeout(r, 50));
+    // More data arrives and is decrypted until the server's TLS socket holds a full
+    // buffer and stops reading: none of it may be delivered.
+    const serverTls = p.server.getExtraInfo('ssl_object');
+    if (serverTls === null) throw new Error('no ssl_object');
+    await until(
+      () => serverTls.readableLength >= serverTls.readableHighWaterMark,
+      'a full buffer of decrypted data on the server',
+      T,
+    );
     expect(serverProtocol.count('dataReceived')).toBe(1);
+    expect(serverProtocol.receivedLength).toBeLessThan(400_000);
     serverProtocol.hooks = {};
     p.server.resumeReading();
     expect(serverProtocol.count('dataReceived')).toBe(1);
