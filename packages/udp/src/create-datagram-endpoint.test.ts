@@ -38,6 +38,7 @@ afterEach(async () => {
       s.close();
     } catch {}
   }
+  // Fails the test if a callback threw (a Recorder grammar check included).
   await loop.dispose();
 });
 
@@ -126,6 +127,29 @@ describe('createDatagramEndpoint: validation before any I/O (asyncio 3.13 errors
     await expect(
       loop.createDatagramEndpoint(null as unknown as () => Recorder, { family: 4 }),
     ).rejects.toThrow(TypeError);
+  });
+
+  it("rejects reuseAddress: true with asyncio's message (TypeError); false and undefined are accepted", async () => {
+    const withReuse = (reuseAddress: unknown, more: object = { localAddr: ['127.0.0.1', 0] }) =>
+      loop.createDatagramEndpoint(factory, {
+        ...more,
+        reuseAddress,
+      } as Parameters<TestLoop['createDatagramEndpoint']>[1]);
+    const refused = withReuse(true);
+    await expect(refused).rejects.toThrow(TypeError);
+    await expect(refused).rejects.toThrow(
+      'reuseAddress: true is not supported: SO_REUSEADDR on a UDP socket lets any other socket bind the same port',
+    );
+    // Checked first, as asyncio did: also with sock.
+    await expect(withReuse(true, { sock: await boundSocket() })).rejects.toThrow(
+      /reuseAddress: true/,
+    );
+    await expect(withReuse('yes')).rejects.toThrow(/reuseAddress must be a boolean/);
+    for (const accepted of [false, undefined, null]) {
+      const [t] = await withReuse(accepted);
+      transports.push(t);
+      expect(t.isClosing()).toBe(false);
+    }
   });
 
   it.runIf(!dgramSupportsReusePort())('rejects reusePort where node:dgram lacks it', async () => {
@@ -251,6 +275,24 @@ describe('createDatagramEndpoint: endpoints', () => {
     expect(bProto.errors.filter((e) => (e as NodeJS.ErrnoException).code === 'EACCES')).toEqual([]);
   });
 
+  it.runIf(dgramSupportsReusePort() && process.platform === 'linux')(
+    'reusePort: true lets two endpoints bind one port (SO_REUSEPORT); one without it cannot (B-086)',
+    async () => {
+      const [first, firstProto] = await endpoint({ localAddr: ['127.0.0.1', 0], reusePort: true });
+      const shared = first.getExtraInfo('sockname') as [string, number];
+      const [second, secondProto] = await endpoint({ localAddr: shared, reusePort: true });
+      expect(second.getExtraInfo('sockname')).toEqual(shared);
+      await expect(
+        loop.createDatagramEndpoint(() => new Recorder(loop), { localAddr: shared }),
+      ).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      // The kernel hands a datagram for the shared port to one of the two.
+      const [sender] = await endpoint({ localAddr: ['127.0.0.1', 0] });
+      sender.sendto(Buffer.from('shared'), shared);
+      await Promise.race([firstProto.received(1), secondProto.received(1)]);
+      expect([...firstProto.datagrams, ...secondProto.datagrams]).toEqual([Buffer.from('shared')]);
+    },
+  );
+
   it('a failed bind rejects with the OS error (EADDRINUSE) and never calls the factory', async () => {
     const taken = await boundSocket();
     let called = false;
@@ -279,6 +321,7 @@ describe('createDatagramEndpoint: endpoints', () => {
   });
 
   it('a throwing connectionMade rejects, is reported, and connectionLost(err) follows', async () => {
+    loop.expectExceptions();
     const boom = new Error('made');
     const lost = loop.createFuture<Error | null>();
     const proto = {

@@ -23,6 +23,16 @@ export interface EndpointPlan {
 const NO_UNIX =
   'Unix datagram sockets are not supported: node:dgram has no AF_UNIX datagram sockets';
 
+/**
+ * Why `reuseAddress: true` is refused (asyncio refused `reuse_address=True` from 3.8.1 and
+ * removed the parameter in 3.11): SO_REUSEADDR on a UDP socket lets any other socket bind
+ * the same port and receive its datagrams.
+ */
+export const REUSE_ADDRESS_REFUSED =
+  'reuseAddress: true is not supported: SO_REUSEADDR on a UDP socket lets any other socket ' +
+  'bind the same port and receive its datagrams (asyncio removed reuse_address for this ' +
+  'reason); use reusePort: true to share a port between sockets on purpose';
+
 /** Whether this Node's `dgram.createSocket` honours `reusePort` (added in 22.12 and 23.1). */
 export function dgramSupportsReusePort(version: string = process.versions.node): boolean {
   const [major = 0, minor = 0] = version.split('.').map(Number);
@@ -77,17 +87,22 @@ export function literalFamily(addr: InetAddress | null): 0 | 4 | 6 {
 
 /**
  * Validates `createDatagramEndpoint` options the way asyncio 3.13 does, before any I/O.
- * @throws TypeError for a wrong type (options, addresses, flags, sock, family);
- *   RangeError for a bad port; Error for impossible combinations: `sock` with any
- *   other option, no address and no family, families that cannot match, `'unix'`,
- *   `reusePort` on a Node without it.
+ * `reuseAddress` (not in `CreateDatagramEndpointOptions`; asyncio removed it) may be
+ * false or absent, which is what happens anyway (SO_REUSEADDR is never set); `true` is
+ * refused rather than silently ignored, with TypeError as Python 3.13 (unexpected
+ * keyword) and as this project's other option checks do.
+ * @throws TypeError for a wrong type (options, addresses, flags, sock, family) and for
+ *   `reuseAddress: true` ({@link REUSE_ADDRESS_REFUSED}); RangeError for a bad port;
+ *   Error for impossible combinations: `sock` with any other option, no address and no
+ *   family, families that cannot match, `'unix'`, `reusePort` on a Node without it.
  */
 export function checkEndpointOptions(options: unknown): EndpointPlan {
   if (options === undefined || options === null) options = {};
   if (typeof options !== 'object') {
     throw new TypeError(`options must be an object, not '${describeType(options)}'`);
   }
-  const o = options as CreateDatagramEndpointOptions;
+  const o = options as CreateDatagramEndpointOptions & { reuseAddress?: unknown };
+  if (checkFlag(o.reuseAddress, 'reuseAddress')) throw new TypeError(REUSE_ADDRESS_REFUSED);
   const family = checkFamily(o.family as AddressFamily | undefined);
   const local = checkAddress(o.localAddr, 'localAddr');
   const remote = checkAddress(o.remoteAddr, 'remoteAddr');

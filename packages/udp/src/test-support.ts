@@ -3,7 +3,15 @@
  * goes to its exception handler and logger, and a datagram protocol that records its
  * callbacks and checks the datagram grammar
  * `connectionMade -> (datagramReceived | errorReceived)* -> connectionLost`.
+ *
+ * The transport catches what a datagram callback throws and only reports it to the
+ * loop's exception handler (SPEC §6.3), so a grammar violation thrown by {@link Recorder}
+ * would pass unnoticed: {@link TestLoop.dispose} (every test file's `afterEach`) fails
+ * the test when the loop recorded any report, unless the test called
+ * {@link TestLoop.expectExceptions}.
  */
+import { readFile } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import { EventLoop } from '@x/loop';
 import type {
   Address,
@@ -27,6 +35,7 @@ export class TestLoop extends EventLoop {
   readonly warnings: string[] = [];
   /** Endpoints opened with {@link openEndpoint}: aborted by {@link TestLoop.dispose}. */
   readonly endpoints: DatagramTransport[] = [];
+  #exceptionsExpected = false;
 
   constructor() {
     const warnings: string[] = [];
@@ -46,11 +55,29 @@ export class TestLoop extends EventLoop {
     return [await openEndpoint(this), await openEndpoint(this)] as const;
   }
 
-  /** Aborts every endpoint opened here, lets their `connectionLost` run, closes the loop. */
+  /**
+   * Opts this test out of the check in {@link TestLoop.dispose}: for tests that provoke
+   * reports to the exception handler (and assert on {@link TestLoop.exceptions} themselves).
+   */
+  expectExceptions(): void {
+    this.#exceptionsExpected = true;
+  }
+
+  /**
+   * Aborts every endpoint opened here, lets their `connectionLost` run, closes the loop.
+   * @throws Error when the exception handler got a report the test did not expect
+   *   (a callback that threw, e.g. a {@link Recorder} grammar violation).
+   */
   async dispose(): Promise<void> {
     for (const t of this.endpoints.splice(0)) t.abort();
     await this.drain();
     this.close();
+    if (this.#exceptionsExpected || this.exceptions.length === 0) return;
+    const reports = this.exceptions.map((c) => `${c.message} ${String(c.exception ?? '')}`.trim());
+    throw new Error(
+      `the loop's exception handler got ${reports.length} unexpected report(s) ` +
+        `(call loop.expectExceptions() in a test that provokes them):\n${reports.join('\n')}`,
+    );
   }
 }
 
@@ -153,4 +180,31 @@ export async function openEndpoint(
   });
   loop.endpoints.push(transport);
   return [transport, protocol, transport.getExtraInfo('sockname') as [string, number]];
+}
+
+/**
+ * How many datagrams the kernel dropped for the IPv4 UDP socket bound to `addr` because
+ * its receive queue was full: the `drops` column of /proc/net/udp, which is per socket
+ * (unlike the Udp: counters of /proc/net/snmp, which other processes' traffic moves too).
+ * Null where there is no /proc/net/udp (not Linux).
+ * @throws Error when no socket is bound to `addr`.
+ */
+export async function kernelDrops(addr: readonly [string, number]): Promise<number | null> {
+  let table: string;
+  try {
+    table = await readFile('/proc/net/udp', 'utf8');
+  } catch {
+    return null;
+  }
+  // The kernel prints the address as a 32-bit number in host byte order, in hex.
+  const bytes = addr[0]
+    .split('.')
+    .map((b) => Number(b).toString(16).toUpperCase().padStart(2, '0'));
+  if (endianness() === 'LE') bytes.reverse();
+  const local = `${bytes.join('')}:${addr[1].toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const line of table.split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[1] === local) return Number(fields[fields.length - 1]);
+  }
+  throw new Error(`no UDP socket bound to ${addr[0]}:${addr[1]} in /proc/net/udp`);
 }

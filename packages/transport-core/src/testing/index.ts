@@ -30,10 +30,27 @@ export type {
 } from './conformance-types.js';
 export { createMemoryDatagramTransport } from './create-memory-datagram-transport.js';
 export { createMemoryTransport } from './create-memory-transport.js';
+export type {
+  DatagramCapabilities,
+  DatagramConformanceContext,
+  DatagramConformanceFactory,
+  DatagramConformanceOptions,
+  DatagramConformancePair,
+  DatagramPeer,
+} from './datagram-conformance-types.js';
+export {
+  assertDatagramGrammar,
+  type DatagramCallbackName,
+  type DatagramEvent,
+  datagramEventName,
+  formatDatagramEvents,
+} from './datagram-grammar.js';
+export { defineDatagramConformance } from './define-datagram-conformance.js';
 export {
   conformanceCheckTitles,
   defineTransportConformance,
 } from './define-transport-conformance.js';
+export { DgramPeer } from './dgram-peer.js';
 export { DuplexPeer } from './duplex-peer.js';
 export { MemoryDatagramPeer } from './memory-datagram-peer.js';
 export {
@@ -54,6 +71,11 @@ export {
   RecordingBufferedProtocol,
   type RecordingBufferedProtocolOptions,
 } from './recording-buffered-protocol.js';
+export {
+  type ReceivedDatagram,
+  RecordingDatagramProtocol,
+  type RecordingDatagramProtocolOptions,
+} from './recording-datagram-protocol.js';
 export { type LogLevel, type LogRecord, RecordingLogger } from './recording-logger.js';
 export {
   type FlowEvent,

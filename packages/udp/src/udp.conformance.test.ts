@@ -1,23 +1,21 @@
 /**
- * The datagram conformance kit against the real UDP transport (`@x/udp`, imported from
- * its sources): an unconnected endpoint and one made with `remoteAddr`, over 127.0.0.1,
- * with a raw `dgram.Socket` as the peer.
+ * The datagram conformance kit of `@x/transport-core/testing` against this package's
+ * transport: an unconnected endpoint and one made with `remoteAddr`, over 127.0.0.1,
+ * with a raw `dgram.Socket` as the peer; and proof that the kit catches broken variants.
  */
 import dgram from 'node:dgram';
+import { EventLoop } from '@x/loop';
+import type { Address, DatagramProtocol, DatagramTransport } from '@x/transport-core';
+import {
+  type DatagramConformanceContext,
+  type DatagramConformanceFactory,
+  type DatagramConformanceOptions,
+  DgramPeer,
+  defineDatagramConformance,
+  type TestRegistrar,
+} from '@x/transport-core/testing';
 import { describe, expect, it } from 'vitest';
-import { EventLoop } from '../../../loop/src/index.js';
-import { udp } from '../../../udp/src/index.js';
-import type { Address } from '../address.js';
-import type { DatagramProtocol } from '../protocols.js';
-import type { DatagramTransport } from '../transports.js';
-import type { TestRegistrar } from './conformance-types.js';
-import type {
-  DatagramConformanceContext,
-  DatagramConformanceFactory,
-  DatagramConformanceOptions,
-} from './datagram-conformance-types.js';
-import { defineDatagramConformance } from './define-datagram-conformance.js';
-import { DgramPeer } from './dgram-peer.js';
+import { udp } from './udp.js';
 
 const t = { describe, it, skip: it.skip };
 
