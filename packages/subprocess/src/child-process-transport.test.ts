@@ -12,7 +12,6 @@ import {
   processState,
   RecordingSubprocessProtocol,
   spinUntil,
-  waitForName,
   zombieChildren,
 } from './test-support.js';
 import { WritePipeTransport } from './write-pipe-transport.js';
@@ -76,6 +75,10 @@ describe('SubprocessTransport (rule 13)', () => {
       return p;
     };
     const before = new Set(zombieChildren());
+    // Go on from inside a setImmediate (the check phase): the loop's immediate that runs
+    // connectionMade then waits for the next loop iteration, whose poll phase sees the
+    // exit first. From another phase it could run before that poll (a flaky order).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const pending = loop.subprocessShell(factory, 'printf early; exit 5', {
       stdin: DEVNULL,
       stderr: DEVNULL,
@@ -140,7 +143,7 @@ describe('SubprocessTransport (rule 13)', () => {
   it('B-112: connectionLost waits for every pipe, not only the exit (a child that closes stdout early keeps running)', async () => {
     const [t, p] = await shell('exec 1>&-; read x', { stderr: DEVNULL });
     // stdout closed by the child while it runs: pipeConnectionLost(1) with the process alive.
-    await withTimeout(waitForName(loop, p, 'pipeConnectionLost(1)'), T, 'pipeConnectionLost(1)');
+    await withTimeout(p.waitFor('pipeConnectionLost(1)'), T, 'pipeConnectionLost(1)');
     expect(t.getReturncode()).toBeNull();
     expect(p.names()).not.toContain('connectionLost');
     // Let it finish: it reads a line and exits.
@@ -342,7 +345,7 @@ describe('SubprocessTransport (rule 13)', () => {
   it('B-121: closing the stdout transport: pipeConnectionLost(1, null), the child gets EPIPE on its next write', async () => {
     const [t, p] = await shell('read x; printf more; echo "rc=$?" >&2', {});
     (t.getPipeTransport(1) as ReadPipeTransport).close();
-    await withTimeout(waitForName(loop, p, 'pipeConnectionLost(1)'), T, 'pipeConnectionLost(1)');
+    await withTimeout(p.waitFor('pipeConnectionLost(1)'), T, 'pipeConnectionLost(1)');
     (t.getPipeTransport(0) as WritePipeTransport).write(Buffer.from('\n'));
     await withTimeout(p.lost, T, 'connectionLost');
     expect(p.events).toContainEqual({ name: 'pipeConnectionLost', fd: 1, exc: null });

@@ -25,6 +25,18 @@ export type SubprocessEvent =
   | { readonly name: 'resumeWriting' }
   | { readonly name: 'connectionLost'; readonly exc: Error | null };
 
+/** The `names()` entry of an event: `'pipeConnectionLost(0)'`, `'processExited'`, ... */
+function eventName(e: SubprocessEvent): string {
+  return 'fd' in e ? `${e.name}(${e.fd})` : e.name;
+}
+
+/** A test waiting in {@link RecordingSubprocessProtocol.waitFor}. */
+interface NameWaiter {
+  readonly name: string;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
 /** A subprocess protocol that records every callback and lets tests await the milestones. */
 export class RecordingSubprocessProtocol implements SubprocessProtocol {
   readonly events: SubprocessEvent[] = [];
@@ -42,6 +54,7 @@ export class RecordingSubprocessProtocol implements SubprocessProtocol {
   readonly exited: Promise<number | null>;
   #resolveLost!: (exc: Error | null) => void;
   #resolveExited!: (code: number | null) => void;
+  #waiters: NameWaiter[] = [];
 
   constructor() {
     this.lost = new Promise((resolve) => {
@@ -54,13 +67,13 @@ export class RecordingSubprocessProtocol implements SubprocessProtocol {
 
   connectionMade(transport: SubprocessTransport): void {
     this.transport = transport;
-    this.events.push({ name: 'connectionMade' });
+    this.#record({ name: 'connectionMade' });
     this.onConnectionMade?.(transport);
     this.#maybeThrow('connectionMade');
   }
 
   pipeDataReceived(fd: 1 | 2, data: Uint8Array): void {
-    this.events.push({
+    this.#record({
       name: 'pipeDataReceived',
       fd,
       data: this.recordData ? (data as Buffer) : EMPTY,
@@ -70,31 +83,61 @@ export class RecordingSubprocessProtocol implements SubprocessProtocol {
   }
 
   pipeConnectionLost(fd: StdioFd, exc: Error | null): void {
-    this.events.push({ name: 'pipeConnectionLost', fd, exc });
+    this.#record({ name: 'pipeConnectionLost', fd, exc });
     this.#maybeThrow('pipeConnectionLost');
   }
 
   processExited(): void {
     const returncode = this.transport?.getReturncode() ?? null;
-    this.events.push({ name: 'processExited', returncode });
+    this.#record({ name: 'processExited', returncode });
     this.#resolveExited(returncode);
     this.#maybeThrow('processExited');
   }
 
   pauseWriting(): void {
-    this.events.push({ name: 'pauseWriting' });
+    this.#record({ name: 'pauseWriting' });
     this.onPause?.();
     this.#maybeThrow('pauseWriting');
   }
 
   resumeWriting(): void {
-    this.events.push({ name: 'resumeWriting' });
+    this.#record({ name: 'resumeWriting' });
     this.onResume?.();
   }
 
   connectionLost(exc: Error | null): void {
-    this.events.push({ name: 'connectionLost', exc });
+    this.#record({ name: 'connectionLost', exc });
     this.#resolveLost(exc);
+  }
+
+  /**
+   * Resolves once a callback whose {@link names} entry is `name` (e.g.
+   * `'pipeConnectionLost(1)'`) has been recorded: at once if it already was, else from
+   * inside that callback. Rejects if `connectionLost` is recorded first (it never will be).
+   */
+  waitFor(name: string): Promise<void> {
+    if (this.events.some((e) => eventName(e) === name)) return Promise.resolve();
+    if (this.events.some((e) => e.name === 'connectionLost')) {
+      return Promise.reject(new Error(`connectionLost came without ${name}`));
+    }
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ name, resolve, reject });
+    });
+  }
+
+  /** Records `event` and settles the waits it answers (or, at connectionLost, ends). */
+  #record(event: SubprocessEvent): void {
+    this.events.push(event);
+    if (this.#waiters.length === 0) return;
+    const name = eventName(event);
+    const over = event.name === 'connectionLost';
+    const pending: NameWaiter[] = [];
+    for (const waiter of this.#waiters) {
+      if (waiter.name === name) waiter.resolve();
+      else if (over) waiter.reject(new Error(`connectionLost came without ${waiter.name}`));
+      else pending.push(waiter);
+    }
+    this.#waiters = pending;
   }
 
   #maybeThrow(name: SubprocessEvent['name']): void {
@@ -112,26 +155,11 @@ export class RecordingSubprocessProtocol implements SubprocessProtocol {
   names(): string[] {
     const out: string[] = [];
     for (const e of this.events) {
-      const name = 'fd' in e ? `${e.name}(${e.fd})` : e.name;
+      const name = eventName(e);
       if (out[out.length - 1] !== name || e.name !== 'pipeDataReceived') out.push(name);
     }
     return out;
   }
-}
-
-/** Resolves once `p` has recorded a callback whose `names()` entry is `name` (polled on the loop). */
-export function waitForName(
-  loop: EventLoop,
-  p: RecordingSubprocessProtocol,
-  name: string,
-): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (p.names().includes(name)) resolve();
-      else loop.callLater(5, check);
-    };
-    check();
-  });
 }
 
 /** A loop with the subprocess transports, a recording logger and a recording exception handler. */
