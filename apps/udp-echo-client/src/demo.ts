@@ -42,7 +42,7 @@ if (existsSync(PYTHON)) {
   const server = runPython(script, here);
   try {
     await server.line('stdout', /^Starting UDP server$/);
-    await waitUntilBound(port);
+    await waitUntilBound(port, server);
     await against('seed Python server', server, port);
   } finally {
     await server.stop();
