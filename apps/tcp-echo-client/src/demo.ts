@@ -36,7 +36,8 @@ try {
     runApp(here, ['--port', String(port)]),
     seed.clientLines,
   );
-  // The first connection was the readiness probe (it prints one line and nothing else).
+  // Only where /proc/net/tcp is missing does waitUntilListening probe by connecting: each
+  // probe prints one 'Connection from' line before the client's four.
   await server.until(() => server.stdout.some((l) => l === 'Close the client socket'));
   await server.stop();
   const lines = server.stdout.slice(-4);
