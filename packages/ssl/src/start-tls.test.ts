@@ -113,21 +113,35 @@ function expectOneChunk(starter: StartTlsServer, firstWrite: Buffer | null): voi
   expect(initial[0]).toBe(0x16);
 }
 
+/**
+ * The protocol factory of a STARTTLS listener, and the last {@link StartTlsServer} it
+ * made (each test accepts one connection).
+ */
+function startTlsFactory(
+  loop: EventLoop,
+  ctx: ReturnType<typeof createSSLContext>,
+  app: UpgradedEcho,
+  generic = false,
+): { factory: () => StartTlsServer; accepted: () => StartTlsServer } {
+  let last: StartTlsServer | null = null;
+  return {
+    factory: () => {
+      last = new StartTlsServer(loop, ctx, app, generic);
+      return last;
+    },
+    accepted: () => {
+      if (last === null) throw new Error('no connection was accepted');
+      return last;
+    },
+  };
+}
+
 describe('loop.startTls', () => {
   it('upgrades both sides of a plain TCP connection; the ClientHello sent with the STARTTLS line is not lost', async () => {
     const { loop, serverContext, clientContext } = setup();
     const serverApp = new UpgradedEcho();
-    let starter: StartTlsServer | null = null;
-    const server = track(
-      await loop.createServer(
-        () => {
-          starter = new StartTlsServer(loop, serverContext, serverApp);
-          return starter;
-        },
-        '127.0.0.1',
-        0,
-      ),
-    );
+    const starters = startTlsFactory(loop, serverContext, serverApp);
+    const server = track(await loop.createServer(starters.factory, '127.0.0.1', 0));
     const port = portOf(server);
     const clientApp = new RecordingProtocol();
     const [plain] = await loop.createConnection(() => clientApp, '127.0.0.1', port);
@@ -136,7 +150,7 @@ describe('loop.startTls', () => {
     const upgrade = loop.startTls(plain, clientApp, clientContext, { serverHostname: 'localhost' });
     const tlsClient = await withTimeout(upgrade, T, 'client startTls');
     const tlsServer = await withTimeout(
-      (starter as unknown as StartTlsServer).upgraded as Promise<Transport>,
+      starters.accepted().upgraded as Promise<Transport>,
       T,
       'server',
     );
@@ -154,21 +168,12 @@ describe('loop.startTls', () => {
   it('the STARTTLS line and the ClientHello in one write: the rest of the chunk goes to TLS as initialData and the handshake completes (fast path)', async () => {
     const { loop, serverContext } = setup();
     const serverApp = new UpgradedEcho();
-    let starter: StartTlsServer | null = null;
-    const server = track(
-      await loop.createServer(
-        () => {
-          starter = new StartTlsServer(loop, serverContext, serverApp);
-          return starter;
-        },
-        '127.0.0.1',
-        0,
-      ),
-    );
+    const starters = startTlsFactory(loop, serverContext, serverApp);
+    const server = track(await loop.createServer(starters.factory, '127.0.0.1', 0));
     const raw = await rawConnect(portOf(server));
     cleanups.push(() => raw.destroy());
     const { client, firstWrite } = await startTlsInOneWrite(raw, cleanups);
-    const s = starter as unknown as StartTlsServer;
+    const s = starters.accepted();
     await withTimeout(s.upgraded as Promise<Transport>, T, 'server startTls');
     expectOneChunk(s, firstWrite);
     client.write('secret');
@@ -183,17 +188,12 @@ describe('loop.startTls', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 's.sock');
     const serverApp = new UpgradedEcho();
-    let starter: StartTlsServer | null = null;
-    track(
-      await loop.createUnixServer(() => {
-        starter = new StartTlsServer(loop, serverContext, serverApp, true);
-        return starter;
-      }, path),
-    );
+    const starters = startTlsFactory(loop, serverContext, serverApp, true);
+    track(await loop.createUnixServer(starters.factory, path));
     const raw = await rawConnect({ path });
     cleanups.push(() => raw.destroy());
     const { client, firstWrite } = await startTlsInOneWrite(raw, cleanups);
-    const s = starter as unknown as StartTlsServer;
+    const s = starters.accepted();
     const tlsServer = await withTimeout(s.upgraded as Promise<Transport>, T, 'server wrap');
     expectOneChunk(s, firstWrite);
     expect(tlsServer.getExtraInfo('peername')).toBe('');
@@ -206,17 +206,8 @@ describe('loop.startTls', () => {
   it('client side with a BufferedProtocol: 100 KiB before the upgrade, TLS data after it, intact (B-178)', async () => {
     const { loop, serverContext, clientContext } = setup();
     const serverApp = new UpgradedEcho();
-    let starter: StartTlsServer | null = null;
-    const server = track(
-      await loop.createServer(
-        () => {
-          starter = new StartTlsServer(loop, serverContext, serverApp);
-          return starter;
-        },
-        '127.0.0.1',
-        0,
-      ),
-    );
+    const starters = startTlsFactory(loop, serverContext, serverApp);
+    const server = track(await loop.createServer(starters.factory, '127.0.0.1', 0));
     const clientApp = new RecordingBufferedProtocol({ bufferSize: 1000 });
     const [plain] = await loop.createConnection(() => clientApp, '127.0.0.1', portOf(server));
     const before = Buffer.alloc(100 * 1024, 'p');
@@ -228,14 +219,8 @@ describe('loop.startTls', () => {
       T,
       'client startTls',
     );
-    await withTimeout(
-      (starter as unknown as StartTlsServer).upgraded as Promise<Transport>,
-      T,
-      'server',
-    );
-    expect((starter as unknown as StartTlsServer).receivedLength).toBeGreaterThanOrEqual(
-      before.length,
-    );
+    await withTimeout(starters.accepted().upgraded as Promise<Transport>, T, 'server');
+    expect(starters.accepted().receivedLength).toBeGreaterThanOrEqual(before.length);
     const after = Buffer.alloc(50_000, 'q');
     tlsClient.write(after);
     await withTimeout(clientApp.waitBytes(after.length), T, 'echo');
@@ -288,17 +273,9 @@ describe('loop.startTls', () => {
   it('TLS over TLS: startTls on a TLS transport uses the generic path (B-181)', async () => {
     const { loop, serverContext, clientContext } = setup();
     const serverApp = new UpgradedEcho();
-    let starter: StartTlsServer | null = null;
+    const starters = startTlsFactory(loop, serverContext, serverApp);
     const server = track(
-      await loop.createServer(
-        () => {
-          starter = new StartTlsServer(loop, serverContext, serverApp);
-          return starter;
-        },
-        '127.0.0.1',
-        0,
-        { ssl: serverContext },
-      ),
+      await loop.createServer(starters.factory, '127.0.0.1', 0, { ssl: serverContext }),
     );
     const port = portOf(server);
     const clientApp = new RecordingProtocol();
@@ -311,11 +288,7 @@ describe('loop.startTls', () => {
       T,
       'inner startTls',
     );
-    await withTimeout(
-      (starter as unknown as StartTlsServer).upgraded as Promise<Transport>,
-      T,
-      'server inner',
-    );
+    await withTimeout(starters.accepted().upgraded as Promise<Transport>, T, 'server inner');
     const big = Buffer.alloc(300_000, 'z');
     inner.write(big);
     await withTimeout(clientApp.waitBytes(big.length), 10_000, 'echo');

@@ -23,6 +23,19 @@ class Echo extends RecordingProtocol {
   }
 }
 
+/** A factory of {@link Echo} protocols that keeps every protocol it made, in order. */
+function echoFactory(): { factory: () => Echo; protocols: Echo[] } {
+  const protocols: Echo[] = [];
+  return {
+    factory: () => {
+      const p = new Echo();
+      protocols.push(p);
+      return p;
+    },
+    protocols,
+  };
+}
+
 /**
  * The kernel's `timer_active` ("tr" in /proc/net/tcp and tcp6) of the TCP socket with
  * this local and remote port, or null if there is none.
@@ -77,18 +90,8 @@ describe('createServer / Server (SPEC §3, asyncio 3.13)', () => {
 
   it('close() stops listening, leaves connections open; waitClosed() waits for the last one', async () => {
     const { loop } = setup();
-    const protocols: Echo[] = [];
-    const server = await tracked(
-      await loop.createServer(
-        () => {
-          const p = new Echo();
-          protocols.push(p);
-          return p;
-        },
-        '127.0.0.1',
-        0,
-      ),
-    );
+    const { factory, protocols } = echoFactory();
+    const server = await tracked(await loop.createServer(factory, '127.0.0.1', 0));
     const port = portOf(server);
     const client = await rawConnect(cleanups, port);
     client.write('a');
@@ -128,18 +131,8 @@ describe('createServer / Server (SPEC §3, asyncio 3.13)', () => {
   for (const how of ['closeClients', 'abortClients'] as const) {
     it(`${how}() closes every accepted connection`, async () => {
       const { loop } = setup();
-      const protocols: Echo[] = [];
-      const server = await tracked(
-        await loop.createServer(
-          () => {
-            const p = new Echo();
-            protocols.push(p);
-            return p;
-          },
-          '127.0.0.1',
-          0,
-        ),
-      );
+      const { factory, protocols } = echoFactory();
+      const server = await tracked(await loop.createServer(factory, '127.0.0.1', 0));
       const clients = await Promise.all([1, 2, 3].map(() => rawConnect(cleanups, portOf(server))));
       for (const c of clients) c.write('x');
       await Promise.all(clients.map((c) => wait(readBytes(c, 1), 'echo')));
@@ -154,19 +147,11 @@ describe('createServer / Server (SPEC §3, asyncio 3.13)', () => {
 
   it('await using closes the server and finishes only after its last client closed', async () => {
     const { loop } = setup();
-    const protocols: Echo[] = [];
+    const { factory, protocols } = echoFactory();
     let server: Server | null = null;
     let servingWhileDisposing: boolean | null = null;
     {
-      await using s = await loop.createServer(
-        () => {
-          const p = new Echo();
-          protocols.push(p);
-          return p;
-        },
-        '127.0.0.1',
-        0,
-      );
+      await using s = await loop.createServer(factory, '127.0.0.1', 0);
       server = s;
       const c = await rawConnect(cleanups, portOf(s));
       c.write('x');
@@ -222,18 +207,8 @@ describe('createServer / Server (SPEC §3, asyncio 3.13)', () => {
 
   it('serveForever() resolves (not CancelledError) only after close() and waitClosed()', async () => {
     const { loop } = setup();
-    const protocols: Echo[] = [];
-    const server = await tracked(
-      await loop.createServer(
-        () => {
-          const p = new Echo();
-          protocols.push(p);
-          return p;
-        },
-        '127.0.0.1',
-        0,
-      ),
-    );
+    const { factory, protocols } = echoFactory();
+    const server = await tracked(await loop.createServer(factory, '127.0.0.1', 0));
     const order: string[] = [];
     const forever = server.serveForever().then(() => {
       order.push('serveForever');
