@@ -24,7 +24,7 @@ afterAll(() => certs.cleanup());
 
 /**
  * A listener whose accepted connections become server-side Node TLS sockets (the
- * conformance peer): on TCP port 0, or on a Unix path.
+ * conformance peer, given once its handshake is done): on TCP port 0, or on a Unix path.
  */
 async function tlsPeerListener(ctx: ConformanceContext, path: string | null) {
   const server: NetServer = createServer({ allowHalfOpen: true });
@@ -39,8 +39,10 @@ async function tlsPeerListener(ctx: ConformanceContext, path: string | null) {
       tls.allowHalfOpen = true;
       tls.on('error', () => {});
       ctx.addCleanup(() => tls.destroy());
-      // The peer starts reading (and answering the handshake) from here on.
-      resolve(new TlsPeer(tls, raw));
+      // A connected pair: the peer's handshake is done too. Our side is done (and its
+      // protocol may already run) before its Finished message has left; a peer that
+      // resets before reading it would make that write, not a read, meet the RST.
+      tls.once('secure', () => resolve(new TlsPeer(tls, raw)));
     });
   });
   return { server, peer };

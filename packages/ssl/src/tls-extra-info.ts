@@ -10,6 +10,8 @@ export interface TlsUnderlying {
   readonly socket: NetSocket | null;
   /** The transport under the TLS socket (generic path), for its extra info. */
   readonly transport: Transport | null;
+  /** The Duplex carrying the records to that transport (generic path): what it still holds. */
+  readonly duplex: { readonly writableLength: number } | null;
 }
 
 /**

@@ -75,6 +75,8 @@ export class TlsTransport extends TransportBase implements Transport, TlsSocketO
   #afterWrite: (() => void) | null = null;
   /** The OS socket handle under Node's TLS wrap (fast path), for its write queue size. */
   readonly #osHandle: { readonly writeQueueSize: number } | null;
+  /** The Duplex over the transport below (generic path), for what it still holds. */
+  readonly #duplex: { readonly writableLength: number } | null;
 
   constructor(
     loop: AbstractEventLoop,
@@ -91,6 +93,7 @@ export class TlsTransport extends TransportBase implements Transport, TlsSocketO
     this.#buffered = isBuffered(protocol);
     this.#waiter = waiter;
     this.#osHandle = under.socket === null ? null : osHandleOf(tls);
+    this.#duplex = under.duplex;
     // We decide when the write side ends (writeEof/close), not Node's half-open default.
     tls.allowHalfOpen = true;
     tls.pause();
@@ -299,16 +302,21 @@ export class TlsTransport extends TransportBase implements Transport, TlsSocketO
   }
 
   /**
-   * App bytes accepted and not yet handed to the OS. Node completes a TLS write one tick
-   * after the OS took its records; when the socket below has nothing queued, the write
-   * in flight is already out and is not counted.
+   * App bytes accepted and not yet handed to the layer below (the OS on the fast path,
+   * the transport below on the generic one, whose own buffer it does not count, as
+   * asyncio). Node completes a TLS write one tick after its records went down; when the
+   * layer below holds nothing, the write in flight is already out and is not counted.
    */
   getWriteBufferSize(): number {
     if (this._connectionLost) return 0;
     const tls = this.#tls;
     const size = tls.writableLength;
+    if (size === 0) return 0;
     const osHandle = this.#osHandle;
-    if (size === 0 || osHandle === null || osHandle.writeQueueSize > 0) return size;
+    const duplex = this.#duplex;
+    const heldBelow =
+      osHandle !== null ? osHandle.writeQueueSize : duplex !== null ? duplex.writableLength : size;
+    if (heldBelow > 0) return size;
     const inFlight = (tls as unknown as { _writableState?: { writelen?: unknown } })._writableState
       ?.writelen;
     return typeof inFlight === 'number' ? size - inFlight : size;

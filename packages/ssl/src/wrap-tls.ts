@@ -8,6 +8,7 @@ import {
   type StreamProtocol,
   type TlsWrapTarget,
   type Transport,
+  toError,
 } from '@x/transport-core';
 import type { TlsUnderlying } from './tls-extra-info.js';
 import { type HandshakeDone, TlsHandshake } from './tls-handshake.js';
@@ -71,7 +72,12 @@ export function checkProtocol(protocol: unknown): asserts protocol is StreamProt
 }
 
 function startTransport(transport: TlsTransport, callConnectionMade: boolean): void {
-  transport._start(callConnectionMade);
+  try {
+    transport._start(callConnectionMade);
+  } catch (err) {
+    // Outside the loop's callbacks nothing else would catch it: a tick must never throw.
+    transport._fatalError(toError(err), 'Fatal error starting the SSL transport', true);
+  }
 }
 
 /**
@@ -88,6 +94,7 @@ class TlsWrapping implements HandshakeDone, TlsUnderlying {
   readonly reject: (err: Error) => void;
   socket: NetSocket | null = null;
   transport: Transport | null = null;
+  duplex: TransportDuplex | null = null;
 
   constructor(
     loop: AbstractEventLoop,
@@ -124,9 +131,13 @@ class TlsWrapping implements HandshakeDone, TlsUnderlying {
     );
     // Detach the handshake only now, so the server never sees zero connections in between.
     handshake.untrack();
-    // `loop.callSoon`, or `setImmediate` once the loop is closed (an I/O event must never throw).
-    if (loop.isClosed()) setImmediate(startTransport, transport, this.callConnectionMade);
-    else loop.callSoon(startTransport, transport, this.callConnectionMade);
+    // Within this read, as asyncio's `_on_handshake_complete` calls connection_made at
+    // once: data and an EOF that came with the peer's Finished are handled before Node
+    // writes, so the protocol's answer (or a close's close_notify) shares one write with
+    // the session tickets. A tick, not synchronously: the handshake's 'readable' listener
+    // was just removed, and Node's tick after that removal resumes a stream that has a
+    // 'data' listener, which would undo a pauseReading() made in connectionMade.
+    process.nextTick(startTransport, transport, this.callConnectionMade);
   }
 }
 
@@ -168,6 +179,7 @@ export function wrapTls(
       const lower = target.transport;
       wrapping.transport = lower;
       const duplex = new TransportDuplex(lower);
+      wrapping.duplex = duplex;
       if (initial !== null && initial.byteLength > 0) duplex._feed(Buffer.from(initial));
       stream = duplex;
     }

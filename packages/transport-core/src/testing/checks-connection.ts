@@ -180,7 +180,7 @@ export const closeChecks: CheckGroup = {
         if (got !== null) {
           assert.ok(
             got.length <= data.length - buffered,
-            `abort() dropped the ${buffered} buffered bytes`,
+            `abort() should drop the ${buffered} buffered bytes: the peer got ${got.length} of ${data.length}`,
           );
         }
       },
