@@ -9,8 +9,12 @@
 //
 // Server pinned to CPU 0 and client to CPU 1 (taskset) when there are >= 2 CPUs.
 // Certificate: ECDSA P-256, self-signed, generated with openssl into a temp dir.
-// Knobs: DURATION [2] s per cell, WARMUP [0.5], REPS [2] rounds (median), SIZES ["1024 16384"],
-// STREAM [1], HANDSHAKE [1].
+// Before each measured cell, an unmeasured client run of PREWARM seconds lets V8 compile
+// that cell's code paths in both servers: without it, a fresh handshake path's JIT work
+// (a few hundred functions optimised in the first seconds) lands in the figures of the
+// server with more JavaScript, while a long-running server pays it once.
+// Knobs: DURATION [2] s per cell, WARMUP [0.5], PREWARM [1] s (0: none), REPS [2] rounds
+// (median), SIZES ["1024 16384"], STREAM [1], HANDSHAKE [1].
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +34,7 @@ const client = resolve(repo, '../shared/bench/client/tls_client.js');
 const DURATION = Number(process.env.DURATION ?? 2);
 const WARMUP = Number(process.env.WARMUP ?? 0.5);
 const REPS = Number(process.env.REPS ?? 2);
+const PREWARM = Number(process.env.PREWARM ?? 1);
 const SIZES = (process.env.SIZES ?? '1024 16384').split(/\s+/).filter(Boolean).map(Number);
 const STREAM = process.env.STREAM !== '0';
 const HANDSHAKE = process.env.HANDSHAKE !== '0';
@@ -77,15 +82,15 @@ const SERVERS = [
   ['ours_buf', [join(here, 'tls-echo-server.mjs'), ...files, '--mode', 'buffered']],
 ];
 
-function runClient(port, cell) {
+function runClient(port, cell, duration = DURATION, warmup = WARMUP) {
   const args = [
     client,
     '--port',
     String(port),
     '--duration',
-    String(DURATION),
+    String(duration),
     '--warmup',
-    String(WARMUP),
+    String(warmup),
   ];
   if (cell.mode === 'rr') args.push('--mode', 'rr', '--conns', '10', '--size', String(cell.size));
   else if (cell.mode === 'stream') args.push('--mode', 'stream');
@@ -95,7 +100,7 @@ function runClient(port, cell) {
     pin ? ['-c', '1', process.execPath, ...args] : args,
     {
       encoding: 'utf8',
-      timeout: (DURATION + WARMUP + 30) * 1000,
+      timeout: (duration + warmup + 30) * 1000,
     },
   );
   return JSON.parse(out.trim().split('\n').pop());
@@ -113,7 +118,7 @@ const cells = [
   ...(HANDSHAKE ? [{ mode: 'handshake', label: 'handshakes x8', unit: 'conn/s', op: 'conn' }] : []),
 ];
 console.log(
-  `load generator: shared tls_client.js; ${REPS} round(s) x ${DURATION} s per cell; pinning ${pin ? 'on' : 'off'}`,
+  `load generator: shared tls_client.js; ${REPS} round(s) x ${DURATION} s per cell after ${PREWARM} s unmeasured; pinning ${pin ? "on" : "off"}`,
 );
 const results = new Map();
 try {
@@ -122,6 +127,7 @@ try {
       const { child, port } = await startNodeServer(args);
       try {
         for (const cell of cells) {
+          if (PREWARM > 0) runClient(port, cell, PREWARM, 0);
           const before = cpuTicks(child.pid);
           const r = runClient(port, cell);
           const ticks = cpuTicks(child.pid) - before;
