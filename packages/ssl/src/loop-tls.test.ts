@@ -7,6 +7,7 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Server } from '@x/transport-core';
 import { RecordingProtocol, withTimeout } from '@x/transport-core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSSLContext } from './ssl-context.js';
 import { Echo, loopFixture, portOf, T, track as trackServer } from './test-support/loop-fixture.js';
 import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
 import { rawConnect } from './test-support/raw-peer.js';
@@ -157,6 +158,20 @@ describe('the ssl option of the loop methods (through @x/tcp)', () => {
       }),
     ).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
     expect(protocol.events).toEqual([]);
+  });
+
+  it('TLS settings the TLS layer refuses are refused at the call, before any I/O', async () => {
+    const { loop } = setup();
+    // Made by hand: createSSLContext itself refuses a host name check without verification.
+    const claimsCheck = { ...createSSLContext({ rejectUnauthorized: false }), checkHostname: true };
+    const refused = /checkHostname: true needs certificate verification/;
+    // Port 1 has no listener: a check made after connecting would give ECONNREFUSED instead.
+    await expect(
+      loop.createConnection(() => ({}), '127.0.0.1', 1, { ssl: claimsCheck }),
+    ).rejects.toThrow(refused);
+    await expect(
+      loop.createServer(() => ({}), '127.0.0.1', 0, { ssl: claimsCheck }),
+    ).rejects.toThrow(refused);
   });
 
   it('createUnixServer + createUnixConnection with ssl', async () => {

@@ -107,6 +107,24 @@ describe('TLS settings (asyncio SSLProtocol.__init__ checks)', () => {
     expect(() => resolveTlsSettings({ ssl: {} as never, serverSide: false })).toThrow(TypeError);
   });
 
+  it('a context made by hand that claims a host name check without verification is refused, as createSSLContext refuses it', () => {
+    const base = createSSLContext({ rejectUnauthorized: false });
+    const handMade = { ...base, checkHostname: true };
+    for (const serverSide of [false, true]) {
+      expect(() =>
+        resolveTlsSettings({ ssl: handMade, serverSide, serverHostname: 'localhost' }),
+      ).toThrow(
+        /ssl\.checkHostname: true needs certificate verification: it cannot be used with rejectUnauthorized: false/,
+      );
+    }
+    // The same object with verification on is fine.
+    const verified = { ...handMade, rejectUnauthorized: true };
+    expect(
+      resolveTlsSettings({ ssl: verified, serverSide: false, serverHostname: 'localhost' })
+        .checkHostname,
+    ).toBe(true);
+  });
+
   it('the ssl option without ssl() installed names the package to install', async () => {
     const loop = new EventLoop({ transports: [tcp()] });
     await expect(

@@ -19,6 +19,9 @@ const engine: TlsEngine = {
       return Promise.reject(err);
     }
   },
+  check(options) {
+    resolveTlsSettings(options);
+  },
 };
 
 /**

@@ -61,6 +61,12 @@ export function resolveTlsSettings(options: TlsWrapOptions): TlsSettings {
       throw new TypeError('Server side SSL needs a valid SSLContext (ssl: true is client only)');
     context = defaultClientContext();
   } else if (isSSLContext(ssl)) {
+    // createSSLContext refuses this pair; a context made by hand is held to the same rule.
+    if (ssl.checkHostname && !ssl.rejectUnauthorized) {
+      throw new TypeError(
+        'ssl.checkHostname: true needs certificate verification: it cannot be used with rejectUnauthorized: false',
+      );
+    }
     context = ssl;
   } else {
     throw new TypeError(

@@ -64,13 +64,22 @@ export function resolveTls(
     );
   }
   const engine = loop.getTlsEngine();
-  return {
+  const resolved: ResolvedTls = {
     engine,
     ssl,
     serverHostname,
     sslHandshakeTimeout: handshake,
     sslShutdownTimeout: shutdown,
   };
+  // The TLS layer's own checks (e.g. a context that needs a host name), before any I/O.
+  engine.check?.({
+    ssl,
+    serverSide,
+    serverHostname,
+    sslHandshakeTimeout: handshake,
+    sslShutdownTimeout: shutdown,
+  });
+  return resolved;
 }
 
 /** Runs the TLS handshake over a connected raw socket; resolves after the app's `connectionMade`. */

@@ -67,6 +67,12 @@ export interface TlsEngine {
     protocol: StreamProtocol,
     options: TlsWrapOptions,
   ): Promise<Transport>;
+  /**
+   * Makes the checks `wrap` would make of `options` (context, host name, timeouts), so
+   * that a method can refuse bad TLS settings at the call, before any I/O.
+   * @throws TypeError / RangeError, as `wrap` would reject.
+   */
+  check?(options: TlsWrapOptions): void;
 }
 
 /**
