@@ -118,7 +118,7 @@ const cells = [
   ...(HANDSHAKE ? [{ mode: 'handshake', label: 'handshakes x8', unit: 'conn/s', op: 'conn' }] : []),
 ];
 console.log(
-  `load generator: shared tls_client.js; ${REPS} round(s) x ${DURATION} s per cell after ${PREWARM} s unmeasured; pinning ${pin ? "on" : "off"}`,
+  `load generator: shared tls_client.js; ${REPS} round(s) x ${DURATION} s per cell after ${PREWARM} s unmeasured; pinning ${pin ? 'on' : 'off'}`,
 );
 const results = new Map();
 try {

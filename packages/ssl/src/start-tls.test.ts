@@ -268,6 +268,13 @@ describe('loop.startTls', () => {
         sslShutdownTimeout: -1,
       }),
     ).rejects.toBeInstanceOf(RangeError);
+    await expect(
+      loop.startTls(fake as unknown as Transport, p, clientContext, {
+        server_side: true,
+      } as never),
+    ).rejects.toThrow(
+      /startTls\(\) got an unknown option 'server_side' \(did you mean 'serverSide'\?\)/,
+    );
   });
 
   it('TLS over TLS: startTls on a TLS transport uses the generic path (B-181)', async () => {

@@ -1,5 +1,6 @@
 import {
   type AbstractEventLoop,
+  checkOptionKeys,
   DETACH_SOCKET,
   describeType,
   type SocketDetachable,
@@ -12,6 +13,15 @@ import {
 import { isSSLContext } from './ssl-context.js';
 import { resolveTlsSettings } from './tls-settings.js';
 import { checkProtocol, isStreamTransport, wrapTls } from './wrap-tls.js';
+
+/** The option keys of `startTls`. */
+const START_TLS_OPTION_KEYS: ReadonlySet<string> = new Set([
+  'serverSide',
+  'serverHostname',
+  'sslHandshakeTimeout',
+  'sslShutdownTimeout',
+  'initialData',
+]);
 
 function detachable(transport: Transport): transport is Transport & SocketDetachable {
   return typeof (transport as Partial<SocketDetachable>)[DETACH_SOCKET] === 'function';
@@ -52,6 +62,7 @@ export function startTls(
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`options must be an object, not '${describeType(options)}'`);
     }
+    checkOptionKeys('startTls', options, START_TLS_OPTION_KEYS);
     if (transport.isClosing()) throw new Error('startTls(): the transport is closing');
     const settings = resolveTlsSettings({
       ssl: sslContext,

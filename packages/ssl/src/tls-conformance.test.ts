@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { TLSSocket, connect as tlsConnect } from 'node:tls';
 import { EventLoop } from '@x/loop';
 import { tcp } from '@x/tcp';
-import type { TlsWrapTarget } from '@x/transport-core';
+import type { Server, TlsWrapTarget } from '@x/transport-core';
 import {
   type ConformanceContext,
   DuplexPeer,
@@ -52,6 +52,13 @@ async function tlsPeerListener(ctx: ConformanceContext, path: string | null) {
     });
   });
   return { server, peer };
+}
+
+/** Where a loop server listens (its first socket). */
+function portOf(server: Server): [string, number] {
+  const socket = server.sockets[0];
+  if (socket === undefined) throw new Error('the server has no listening socket');
+  return socket.getsockname() as [string, number];
 }
 
 function newLoop(ctx: ConformanceContext): EventLoop {
@@ -122,7 +129,7 @@ defineTransportConformance(
       server.close();
       await server.waitClosed();
     });
-    const [host, port] = server.sockets[0]?.getsockname() as [string, number];
+    const [host, port] = portOf(server);
     // The raw socket first, so that a reset can be an RST from it.
     const raw = netConnect({ host, port });
     const client = tlsConnect({ socket: raw, ca: certs.caCert, servername: 'localhost' });

@@ -20,7 +20,10 @@ export async function connectAcceptedSocket<P extends StreamProtocol>(
   rawOptions?: ConnectAcceptedSocketOptions,
 ): Promise<[Transport, P]> {
   validateFactory(protocolFactory);
-  const options = validateOptions<ConnectAcceptedSocketOptions>(rawOptions);
+  const options = validateOptions<ConnectAcceptedSocketOptions>(
+    rawOptions,
+    'connectAcceptedSocket',
+  );
   validateConnectedSocket(sock);
   const tls = resolveTls(loop, options, true);
   return startTransport(loop, protocolFactory, sock, { tls, serverSide: true });

@@ -30,6 +30,43 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+describe('option keys (asyncio: TypeError for an unexpected keyword argument)', () => {
+  it('every stream method refuses an unknown key by name, pointing asyncio spellings to ours', async () => {
+    const { loop } = setup();
+    const factory = () => new RecordingProtocol();
+    const port = await closedPort();
+    await expect(
+      loop.createConnection(factory, '127.0.0.1', port, { server_hostname: 'x' } as never),
+    ).rejects.toThrow(
+      /createConnection\(\) got an unknown option 'server_hostname' \(did you mean 'serverHostname'\?\)/,
+    );
+    await expect(
+      loop.createServer(factory, '127.0.0.1', 0, { reuse_port: true } as never),
+    ).rejects.toThrow(
+      /createServer\(\) got an unknown option 'reuse_port' \(did you mean 'reusePort'\?\)/,
+    );
+    await expect(
+      loop.createServer(factory, '127.0.0.1', 0, { backLog: 5 } as never),
+    ).rejects.toThrow(/createServer\(\) got an unknown option 'backLog'; known: .*backlog/);
+    await expect(
+      loop.createUnixConnection(factory, '/nonexistent/x.sock', { path: 'y' } as never),
+    ).rejects.toThrow(/createUnixConnection\(\) got an unknown option 'path'/);
+    await expect(
+      loop.createUnixServer(factory, '/nonexistent/x.sock', { clean_up: true } as never),
+    ).rejects.toThrow(TypeError);
+    await expect(
+      loop.connectAcceptedSocket(factory, new Socket(), { ssl_context: null } as never),
+    ).rejects.toThrow(/connectAcceptedSocket\(\) got an unknown option 'ssl_context'/);
+    // A known key, or an unknown one whose value is undefined (spread in), is fine.
+    await expect(
+      loop.createConnection(factory, '127.0.0.1', port, {
+        family: 4,
+        extra: undefined,
+      } as never),
+    ).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
 describe('createConnection', () => {
   it('resolves after connectionMade returned, with the same transport (SPEC §4.1)', async () => {
     const { loop } = setup();

@@ -47,7 +47,7 @@ export async function createConnection<P extends StreamProtocol>(
   rawOptions?: CreateConnectionOptions,
 ): Promise<[Transport, P]> {
   validateFactory(protocolFactory);
-  const options = validateOptions<CreateConnectionOptions>(rawOptions);
+  const options = validateOptions<CreateConnectionOptions>(rawOptions, 'createConnection');
   const family = normalizeFamily(options.family);
   const localAddr =
     options.localAddr == null ? null : validateInetAddress(options.localAddr, 'localAddr');

@@ -91,7 +91,7 @@ export async function createServer(
   rawOptions?: CreateServerOptions,
 ): Promise<Server> {
   validateFactory(protocolFactory);
-  const options = validateOptions<CreateServerOptions>(rawOptions);
+  const options = validateOptions<CreateServerOptions>(rawOptions, 'createServer');
   const tls = resolveTls(loop, options, true);
   const family = normalizeFamily(options.family);
   const backlog = validateBacklog(options.backlog);

@@ -33,7 +33,7 @@ export async function createUnixConnection<P extends StreamProtocol>(
   rawOptions?: CreateUnixConnectionOptions,
 ): Promise<[Transport, P]> {
   validateFactory(protocolFactory);
-  const options = validateOptions<CreateUnixConnectionOptions>(rawOptions);
+  const options = validateOptions<CreateUnixConnectionOptions>(rawOptions, 'createUnixConnection');
   const sock = options.sock ?? null;
   const hasPath = path !== undefined && path !== null;
   if (sock !== null && hasPath)
@@ -64,7 +64,7 @@ export async function createUnixServer(
   rawOptions?: CreateUnixServerOptions,
 ): Promise<Server> {
   validateFactory(protocolFactory);
-  const options = validateOptions<CreateUnixServerOptions>(rawOptions);
+  const options = validateOptions<CreateUnixServerOptions>(rawOptions, 'createUnixServer');
   const tls = resolveTls(loop, options, true);
   const backlog = validateBacklog(options.backlog);
   const startServing =

@@ -1,6 +1,6 @@
 import { Server as NetServer, Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { type AddressFamily, describeType } from '@x/transport-core';
+import { type AddressFamily, checkOptionKeys, describeType } from '@x/transport-core';
 
 /** Throws `TypeError` unless `factory` is a function. */
 export function validateFactory(factory: unknown): void {
@@ -9,11 +9,53 @@ export function validateFactory(factory: unknown): void {
   }
 }
 
-/** Throws `TypeError` unless `options` is an object (or undefined/null, read as `{}`). */
-export function validateOptions<T extends object>(options: unknown): T {
+const TLS_KEYS = ['ssl', 'sslHandshakeTimeout', 'sslShutdownTimeout'] as const;
+
+/** The option keys of each stream method (SPEC §3), for {@link validateOptions}. */
+export const OPTION_KEYS = {
+  createConnection: new Set<string>([
+    ...TLS_KEYS,
+    'family',
+    'localAddr',
+    'serverHostname',
+    'sock',
+    'happyEyeballsDelay',
+    'interleave',
+    'allErrors',
+  ]),
+  createServer: new Set<string>([
+    ...TLS_KEYS,
+    'family',
+    'sock',
+    'backlog',
+    'reuseAddress',
+    'reusePort',
+    'keepAlive',
+    'startServing',
+  ]),
+  createUnixConnection: new Set<string>([...TLS_KEYS, 'serverHostname', 'sock']),
+  createUnixServer: new Set<string>([
+    ...TLS_KEYS,
+    'sock',
+    'backlog',
+    'startServing',
+    'cleanupSocket',
+  ]),
+  connectAcceptedSocket: new Set<string>(TLS_KEYS),
+} as const;
+
+/**
+ * Throws `TypeError` unless `options` is an object (or undefined/null, read as `{}`)
+ * whose keys `method` knows (see `checkOptionKeys`).
+ */
+export function validateOptions<T extends object>(
+  options: unknown,
+  method: keyof typeof OPTION_KEYS,
+): T {
   if (options === undefined || options === null) return {} as T;
   if (typeof options !== 'object')
     throw new TypeError(`options must be an object, not '${describeType(options)}'`);
+  checkOptionKeys(method, options, OPTION_KEYS[method]);
   return options as T;
 }
 

@@ -29,6 +29,7 @@ export type { BufferedFeedFailure, BufferedFeedResult } from './feed-buffered.js
 export { feedBuffered } from './feed-buffered.js';
 export type { Future, Handle, TimerHandle } from './future.js';
 export type { Logger } from './logger.js';
+export { checkOptionKeys } from './option-keys.js';
 export type {
   AddressFamily,
   ConnectAcceptedSocketOptions,

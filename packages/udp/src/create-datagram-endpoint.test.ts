@@ -114,6 +114,14 @@ describe('createDatagramEndpoint: validation before any I/O (asyncio 3.13 errors
     ).rejects.toThrow(/can not get address information/);
   });
 
+  it('refuses an unknown option key by name, pointing an asyncio spelling to ours', async () => {
+    await expect(
+      loop.createDatagramEndpoint(factory, { local_addr: ['127.0.0.1', 0] } as never),
+    ).rejects.toThrow(
+      /createDatagramEndpoint\(\) got an unknown option 'local_addr' \(did you mean 'localAddr'\?\)/,
+    );
+  });
+
   it('rejects bad option types and a non-function factory with TypeError', async () => {
     await expect(
       loop.createDatagramEndpoint(factory, { family: 5 as unknown as 4 }),

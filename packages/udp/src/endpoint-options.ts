@@ -3,6 +3,7 @@ import { isIP, Socket as NetSocket } from 'node:net';
 import {
   type AddressFamily,
   type CreateDatagramEndpointOptions,
+  checkOptionKeys,
   describeType,
   type InetAddress,
   unbracketHost,
@@ -85,6 +86,17 @@ export function literalFamily(addr: InetAddress | null): 0 | 4 | 6 {
   return addr === null ? 0 : (isIP(unbracketHost(addr[0])) as 0 | 4 | 6);
 }
 
+/** The option keys of `createDatagramEndpoint` (`reuseAddress` too: it gets its own error). */
+const ENDPOINT_OPTION_KEYS: ReadonlySet<string> = new Set([
+  'localAddr',
+  'remoteAddr',
+  'family',
+  'reusePort',
+  'allowBroadcast',
+  'sock',
+  'reuseAddress',
+]);
+
 /**
  * Validates `createDatagramEndpoint` options the way asyncio 3.13 does, before any I/O.
  * `reuseAddress` (not in `CreateDatagramEndpointOptions`; asyncio removed it) may be
@@ -101,6 +113,7 @@ export function checkEndpointOptions(options: unknown): EndpointPlan {
   if (typeof options !== 'object') {
     throw new TypeError(`options must be an object, not '${describeType(options)}'`);
   }
+  checkOptionKeys('createDatagramEndpoint', options as object, ENDPOINT_OPTION_KEYS);
   const o = options as CreateDatagramEndpointOptions & { reuseAddress?: unknown };
   if (checkFlag(o.reuseAddress, 'reuseAddress')) throw new TypeError(REUSE_ADDRESS_REFUSED);
   const family = checkFamily(o.family as AddressFamily | undefined);
