@@ -4,7 +4,7 @@ import { connect, createServer as createNetServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import type { Server } from '@x/transport-core';
+import type { Server, Transport } from '@x/transport-core';
 import { RecordingProtocol, withTimeout } from '@x/transport-core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSSLContext } from './ssl-context.js';
@@ -172,6 +172,53 @@ describe('the ssl option of the loop methods (through @x/tcp)', () => {
     await expect(
       loop.createServer(() => ({}), '127.0.0.1', 0, { ssl: claimsCheck }),
     ).rejects.toThrow(refused);
+  });
+
+  it('TLS 1.2: a greeting written in connectionMade is answered from dataReceived, and cipher names TLSv1.2', async () => {
+    const { loop, clientContext } = setup();
+    const serverContext = createSSLContext({
+      cert: certs.cert,
+      key: certs.key,
+      maxVersion: 'TLSv1.2',
+    });
+    class Greeter extends RecordingProtocol {
+      override connectionMade(transport: Transport): void {
+        super.connectionMade(transport);
+        transport.write(Buffer.from('220 hello\r\n'));
+      }
+    }
+    class Answerer extends RecordingProtocol {
+      override dataReceived(data: Uint8Array): void {
+        super.dataReceived(data);
+        if (this.text().endsWith('\r\n')) this.transport?.write(Buffer.from('EHLO x\r\n'));
+      }
+    }
+    const greeters: Greeter[] = [];
+    const server = track(
+      await loop.createServer(
+        () => {
+          const p = new Greeter();
+          greeters.push(p);
+          return p;
+        },
+        '127.0.0.1',
+        0,
+        { ssl: serverContext },
+      ),
+    );
+    const [transport, client] = await withTimeout(
+      loop.createConnection(() => new Answerer(), '127.0.0.1', portOf(server), {
+        ssl: clientContext,
+      }),
+      T,
+      'connect',
+    );
+    expect((transport.getExtraInfo('cipher') as readonly unknown[])[1]).toBe('TLSv1.2');
+    await withTimeout(greeters[0]!.waitBytes(8), T, 'the answer');
+    expect(greeters[0]!.text()).toBe('EHLO x\r\n');
+    expect(client.text()).toBe('220 hello\r\n');
+    transport.close();
+    expect(await withTimeout(client.waitLost(), T, 'lost')).toBeNull();
   });
 
   it('createUnixServer + createUnixConnection with ssl', async () => {

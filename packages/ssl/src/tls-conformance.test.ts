@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { TLSSocket, connect as tlsConnect } from 'node:tls';
 import { EventLoop } from '@x/loop';
 import { tcp } from '@x/tcp';
-import type { Server, TlsWrapTarget } from '@x/transport-core';
+import type { TlsWrapTarget } from '@x/transport-core';
 import {
   type ConformanceContext,
   DuplexPeer,
@@ -20,6 +20,7 @@ import {
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { ssl } from './ssl.js';
 import { createSSLContext } from './ssl-context.js';
+import { portOf } from './test-support/loop-fixture.js';
 import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
 
 let certs: TestCerts;
@@ -52,13 +53,6 @@ async function tlsPeerListener(ctx: ConformanceContext, path: string | null) {
     });
   });
   return { server, peer };
-}
-
-/** Where a loop server listens (its first socket). */
-function portOf(server: Server): [string, number] {
-  const socket = server.sockets[0];
-  if (socket === undefined) throw new Error('the server has no listening socket');
-  return socket.getsockname() as [string, number];
 }
 
 function newLoop(ctx: ConformanceContext): EventLoop {
@@ -129,9 +123,8 @@ defineTransportConformance(
       server.close();
       await server.waitClosed();
     });
-    const [host, port] = portOf(server);
     // The raw socket first, so that a reset can be an RST from it.
-    const raw = netConnect({ host, port });
+    const raw = netConnect({ host: '127.0.0.1', port: portOf(server) });
     const client = tlsConnect({ socket: raw, ca: certs.caCert, servername: 'localhost' });
     client.allowHalfOpen = true;
     client.on('error', () => {});
