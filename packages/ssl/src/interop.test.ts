@@ -6,22 +6,14 @@ import { Protocol } from '@x/protocols';
 import { tcp } from '@x/tcp';
 import type { Server, Transport } from '@x/transport-core';
 import { RecordingProtocol, withTimeout } from '@x/transport-core/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ssl } from './ssl.js';
 import { createSSLContext } from './ssl-context.js';
-import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
+import { tlsSuite } from './test-support/tls-suite.js';
 
-let certs: TestCerts;
-const cleanups: (() => unknown)[] = [];
+const suite = tlsSuite();
+const { cleanups } = suite;
 const T = 10_000;
-
-beforeAll(() => {
-  certs = makeTestCerts();
-});
-afterAll(() => certs.cleanup());
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
 
 /** The seed's echo server protocol: echo the data, then close. */
 class EchoServerProtocol extends Protocol {
@@ -59,7 +51,7 @@ async function echoServer(): Promise<{ loop: EventLoop; port: number; server: Se
   const loop = new EventLoop({ transports: [tcp(), ssl()] });
   cleanups.push(() => loop.close());
   const server = await loop.createServer(() => new EchoServerProtocol(), '127.0.0.1', 0, {
-    ssl: createSSLContext({ cert: certs.cert, key: certs.key }),
+    ssl: createSSLContext({ cert: suite.certs.cert, key: suite.certs.key }),
   });
   cleanups.push(() => {
     server.close();
@@ -78,7 +70,7 @@ describe('interop with the real thing', () => {
       '-connect',
       `127.0.0.1:${port}`,
       '-CAfile',
-      certs.files.ca,
+      suite.certs.files.ca,
       '-verify_return_error',
       '-verify_ip',
       '127.0.0.1',
@@ -97,9 +89,9 @@ describe('interop with the real thing', () => {
       '-accept',
       '127.0.0.1:0',
       '-cert',
-      certs.files.cert,
+      suite.certs.files.cert,
       '-key',
-      certs.files.key,
+      suite.certs.files.key,
       '-rev',
       '-naccept',
       '1',
@@ -120,7 +112,7 @@ describe('interop with the real thing', () => {
     cleanups.push(() => loop.close());
     const [transport, protocol] = await withTimeout(
       loop.createConnection(() => new RecordingProtocol(), '127.0.0.1', port, {
-        ssl: createSSLContext({ ca: certs.caCert }),
+        ssl: createSSLContext({ ca: suite.certs.caCert }),
       }),
       T,
       'connect',
@@ -142,9 +134,9 @@ describe('interop with the real thing', () => {
       join(import.meta.dirname, 'test-support/fixtures/echo_client_ssl.py'),
       'utf8',
     );
-    const script = join(certs.dir, 'echo_client_ssl.py');
+    const script = join(suite.certs.dir, 'echo_client_ssl.py');
     writeFileSync(script, fixture.replace("'127.0.0.1', 8888", `'127.0.0.1', ${port}`));
-    const client = start('/usr/bin/python3', [script, certs.files.ca]);
+    const client = start('/usr/bin/python3', [script, suite.certs.files.ca]);
     const code = await withTimeout(client.exited, T, 'python client exit');
     expect(client.err()).toBe('');
     expect(client.out()).toBe(

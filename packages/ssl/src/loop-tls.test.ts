@@ -6,24 +6,16 @@ import { join } from 'node:path';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Server, Transport } from '@x/transport-core';
 import { RecordingProtocol, withTimeout } from '@x/transport-core/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSSLContext } from './ssl-context.js';
 import { Echo, loopFixture, portOf, T, track as trackServer } from './test-support/loop-fixture.js';
-import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
 import { rawConnect } from './test-support/raw-peer.js';
+import { tlsSuite } from './test-support/tls-suite.js';
 
-let certs: TestCerts;
-const cleanups: (() => unknown)[] = [];
+const suite = tlsSuite();
+const { cleanups } = suite;
 
-beforeAll(() => {
-  certs = makeTestCerts();
-});
-afterAll(() => certs.cleanup());
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-
-const setup = () => loopFixture(certs, cleanups);
+const setup = () => loopFixture(suite.certs, cleanups);
 const track = (server: Server) => trackServer(server, cleanups);
 
 describe('the ssl option of the loop methods (through @x/tcp)', () => {
@@ -117,10 +109,13 @@ describe('the ssl option of the loop methods (through @x/tcp)', () => {
     const { loop, clientContext } = setup();
     // A peer that never answers close_notify nor closes its side (allowHalfOpen).
     const peers: TLSSocket[] = [];
-    const peer = createTlsServer({ cert: certs.cert, key: certs.key, allowHalfOpen: true }, (s) => {
-      s.on('error', () => {});
-      peers.push(s);
-    });
+    const peer = createTlsServer(
+      { cert: suite.certs.cert, key: suite.certs.key, allowHalfOpen: true },
+      (s) => {
+        s.on('error', () => {});
+        peers.push(s);
+      },
+    );
     cleanups.push(() => {
       for (const s of peers) s.destroy();
       peer.close();
@@ -177,8 +172,8 @@ describe('the ssl option of the loop methods (through @x/tcp)', () => {
   it('TLS 1.2: a greeting written in connectionMade is answered from dataReceived, and cipher names TLSv1.2', async () => {
     const { loop, clientContext } = setup();
     const serverContext = createSSLContext({
-      cert: certs.cert,
-      key: certs.key,
+      cert: suite.certs.cert,
+      key: suite.certs.key,
       maxVersion: 'TLSv1.2',
     });
     class Greeter extends RecordingProtocol {

@@ -11,25 +11,17 @@ import {
   RecordingProtocol,
   withTimeout,
 } from '@x/transport-core/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { createSSLContext } from './ssl-context.js';
 import { loopFixture, portOf, T, track as trackServer } from './test-support/loop-fixture.js';
-import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
 import { rawConnect } from './test-support/raw-peer.js';
 import { TappedStream } from './test-support/tapped-stream.js';
+import { tlsSuite } from './test-support/tls-suite.js';
 
-let certs: TestCerts;
-const cleanups: (() => unknown)[] = [];
+const suite = tlsSuite();
+const { cleanups } = suite;
 
-beforeAll(() => {
-  certs = makeTestCerts();
-});
-afterAll(() => certs.cleanup());
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-
-const setup = () => loopFixture(certs, cleanups);
+const setup = () => loopFixture(suite.certs, cleanups);
 const track = (server: Server) => trackServer(server, cleanups);
 
 /** An echo that learns its transport from startTls's result (no connectionMade after an upgrade). */
@@ -94,7 +86,7 @@ async function startTlsInOneWrite(raw: Socket, cleanups: (() => unknown)[]) {
     firstWrite = Buffer.concat([Buffer.from('STARTTLS\n'), hello]);
     return firstWrite;
   });
-  const client = tlsConnect({ socket: tapped, ca: certs.caCert, servername: 'localhost' });
+  const client = tlsConnect({ socket: tapped, ca: suite.certs.caCert, servername: 'localhost' });
   client.on('error', () => {});
   cleanups.push(() => client.destroy());
   await withTimeout(once(client, 'secureConnect'), T, 'client handshake');

@@ -17,17 +17,13 @@ import {
   defineTransportConformance,
   type RecordingProtocol,
 } from '@x/transport-core/testing';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { ssl } from './ssl.js';
 import { createSSLContext } from './ssl-context.js';
 import { portOf } from './test-support/loop-fixture.js';
-import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
+import { tlsSuite } from './test-support/tls-suite.js';
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeTestCerts();
-});
-afterAll(() => certs.cleanup());
+const suite = tlsSuite();
 
 /**
  * A listener whose accepted connections become server-side Node TLS sockets (the
@@ -42,7 +38,11 @@ async function tlsPeerListener(ctx: ConformanceContext, path: string | null) {
   });
   const peer = new Promise<TlsPeer>((resolve) => {
     server.once('connection', (raw: Socket) => {
-      const tls = new TLSSocket(raw, { isServer: true, cert: certs.cert, key: certs.key });
+      const tls = new TLSSocket(raw, {
+        isServer: true,
+        cert: suite.certs.cert,
+        key: suite.certs.key,
+      });
       tls.allowHalfOpen = true;
       tls.on('error', () => {});
       ctx.addCleanup(() => tls.destroy());
@@ -76,7 +76,7 @@ defineTransportConformance(T, 'TLS (fast path over a TCP socket)', async (ctx) =
     '127.0.0.1',
     port,
     {
-      ssl: createSSLContext({ ca: certs.caCert }),
+      ssl: createSSLContext({ ca: suite.certs.caCert }),
     },
   );
   return { loop, transport, protocol, peer: await peer, close: async () => transport.abort() };
@@ -116,7 +116,7 @@ defineTransportConformance(
       return protocol;
     };
     const server = await loop.createServer(factory, '127.0.0.1', 0, {
-      ssl: createSSLContext({ cert: certs.cert, key: certs.key }),
+      ssl: createSSLContext({ cert: suite.certs.cert, key: suite.certs.key }),
     });
     ctx.addCleanup(async () => {
       server.abortClients();
@@ -125,7 +125,7 @@ defineTransportConformance(
     });
     // The raw socket first, so that a reset can be an RST from it.
     const raw = netConnect({ host: '127.0.0.1', port: portOf(server) });
-    const client = tlsConnect({ socket: raw, ca: certs.caCert, servername: 'localhost' });
+    const client = tlsConnect({ socket: raw, ca: suite.certs.caCert, servername: 'localhost' });
     client.allowHalfOpen = true;
     client.on('error', () => {});
     ctx.addCleanup(() => client.destroy());
@@ -163,7 +163,7 @@ defineTransportConformance(T, 'TLS (generic path over a TCP transport)', async (
   const protocol = ctx.protocolFactory();
   const target: TlsWrapTarget = { kind: 'transport', transport: plain };
   const transport = await loop.getTlsEngine().wrap(loop, target, protocol, {
-    ssl: createSSLContext({ ca: certs.caCert }),
+    ssl: createSSLContext({ ca: suite.certs.caCert }),
     serverSide: false,
     serverHostname: '127.0.0.1',
   });
@@ -185,7 +185,7 @@ defineTransportConformance(
     const protocol = ctx.protocolFactory();
     const target: TlsWrapTarget = { kind: 'transport', transport: plain };
     const transport = await loop.getTlsEngine().wrap(loop, target, protocol, {
-      ssl: createSSLContext({ ca: certs.caCert }),
+      ssl: createSSLContext({ ca: suite.certs.caCert }),
       serverSide: false,
       serverHostname: 'localhost',
     });

@@ -2,24 +2,16 @@ import { createServer as createTlsServer, type TLSSocket, connect as tlsConnect 
 import { EventLoop } from '@x/loop';
 import type { ExceptionContext, SSLContext, TlsWrapOptions, Transport } from '@x/transport-core';
 import { RecordingProtocol, withTimeout } from '@x/transport-core/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ssl } from './ssl.js';
 import { createSSLContext } from './ssl-context.js';
-import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
 import { rawConnect, rawListener } from './test-support/raw-peer.js';
 import { socketPair } from './test-support/tls-pair.js';
+import { tlsSuite } from './test-support/tls-suite.js';
 
-let certs: TestCerts;
-const cleanups: (() => void)[] = [];
+const suite = tlsSuite();
+const { cleanups } = suite;
 const T = 5000;
-
-beforeAll(() => {
-  certs = makeTestCerts();
-});
-afterAll(() => certs.cleanup());
-afterEach(() => {
-  for (const fn of cleanups.splice(0).reverse()) fn();
-});
 
 function newLoop() {
   const reports: ExceptionContext[] = [];
@@ -54,11 +46,15 @@ async function clientAgainst(
   return { result, protocol, socket, loop, reports };
 }
 
-const trusting = () => createSSLContext({ ca: certs.caCert });
+const trusting = () => createSSLContext({ ca: suite.certs.caCert });
 
 describe('TLS handshake failures (client side)', () => {
   it('untrusted certificate: rejects with Node verify error, protocol sees nothing (B-164)', async () => {
-    const c = await clientAgainst(certs.selfSignedCert, certs.selfSignedKey, trusting());
+    const c = await clientAgainst(
+      suite.certs.selfSignedCert,
+      suite.certs.selfSignedKey,
+      trusting(),
+    );
     await expect(withTimeout(c.result, T, 'wrap')).rejects.toMatchObject({
       code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
     });
@@ -67,7 +63,7 @@ describe('TLS handshake failures (client side)', () => {
   });
 
   it('ssl: true verifies against the system CAs: a test-CA certificate is rejected', async () => {
-    const c = await clientAgainst(certs.cert, certs.key, true);
+    const c = await clientAgainst(suite.certs.cert, suite.certs.key, true);
     await expect(withTimeout(c.result, T, 'wrap')).rejects.toMatchObject({
       code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
     });
@@ -75,7 +71,7 @@ describe('TLS handshake failures (client side)', () => {
   });
 
   it('wrong host name: rejects with ERR_TLS_CERT_ALTNAME_INVALID (B-165)', async () => {
-    const c = await clientAgainst(certs.cert, certs.key, trusting(), {
+    const c = await clientAgainst(suite.certs.cert, suite.certs.key, trusting(), {
       serverHostname: 'example.com',
     });
     await expect(withTimeout(c.result, T, 'wrap')).rejects.toMatchObject({
@@ -85,15 +81,17 @@ describe('TLS handshake failures (client side)', () => {
   });
 
   it('checkHostname: false accepts a certificate for another name', async () => {
-    const ctx = createSSLContext({ ca: certs.caCert, checkHostname: false });
-    const c = await clientAgainst(certs.cert, certs.key, ctx, { serverHostname: 'example.com' });
+    const ctx = createSSLContext({ ca: suite.certs.caCert, checkHostname: false });
+    const c = await clientAgainst(suite.certs.cert, suite.certs.key, ctx, {
+      serverHostname: 'example.com',
+    });
     const transport = await withTimeout(c.result, T, 'wrap');
     transport.abort();
     await withTimeout(c.protocol.waitLost(), T, 'lost');
   });
 
   it('expired certificate: rejects with CERT_HAS_EXPIRED', async () => {
-    const c = await clientAgainst(certs.expiredCert, certs.key, trusting());
+    const c = await clientAgainst(suite.certs.expiredCert, suite.certs.key, trusting());
     await expect(withTimeout(c.result, T, 'wrap')).rejects.toMatchObject({
       code: 'CERT_HAS_EXPIRED',
     });
@@ -102,7 +100,7 @@ describe('TLS handshake failures (client side)', () => {
 
   it('rejectUnauthorized: false accepts the self-signed certificate', async () => {
     const ctx = createSSLContext({ rejectUnauthorized: false });
-    const c = await clientAgainst(certs.selfSignedCert, certs.selfSignedKey, ctx);
+    const c = await clientAgainst(suite.certs.selfSignedCert, suite.certs.selfSignedKey, ctx);
     const transport = await withTimeout(c.result, T, 'wrap');
     expect(c.protocol.names()).toEqual(['connectionMade']);
     transport.abort();
@@ -177,7 +175,7 @@ describe('TLS handshake failures (server side)', () => {
     const wrap = loop
       .getTlsEngine()
       .wrap(loop, { kind: 'socket', socket: sockets.server }, protocol, {
-        ssl: context ?? createSSLContext({ cert: certs.cert, key: certs.key }),
+        ssl: context ?? createSSLContext({ cert: suite.certs.cert, key: suite.certs.key }),
         serverSide: true,
         ...options,
       });
@@ -209,15 +207,15 @@ describe('TLS handshake failures (server side)', () => {
 
   it('requestCert: a client without a certificate is refused; one with a CA-signed certificate is accepted', async () => {
     const ctx = createSSLContext({
-      cert: certs.cert,
-      key: certs.key,
-      ca: certs.caCert,
+      cert: suite.certs.cert,
+      key: suite.certs.key,
+      ca: suite.certs.caCert,
       requestCert: true,
     });
     const refused = await serverWrap({}, ctx);
     const c1 = tlsConnect({
       socket: refused.sockets.client,
-      ca: certs.caCert,
+      ca: suite.certs.caCert,
       servername: 'localhost',
     });
     c1.on('error', () => {});
@@ -226,9 +224,9 @@ describe('TLS handshake failures (server side)', () => {
     const ok = await serverWrap({}, ctx);
     const c2 = tlsConnect({
       socket: ok.sockets.client,
-      ca: certs.caCert,
-      cert: certs.clientCert,
-      key: certs.clientKey,
+      ca: suite.certs.caCert,
+      cert: suite.certs.clientCert,
+      key: suite.certs.clientKey,
       servername: 'localhost',
     });
     c2.on('error', () => {});
@@ -249,9 +247,9 @@ describe('client certificates without verification (server side)', () => {
       .getTlsEngine()
       .wrap(loop, { kind: 'socket', socket: sockets.server }, protocol, {
         ssl: createSSLContext({
-          cert: certs.cert,
-          key: certs.key,
-          ca: certs.caCert,
+          cert: suite.certs.cert,
+          key: suite.certs.key,
+          ca: suite.certs.caCert,
           requestCert: true,
           rejectUnauthorized: false,
         }),
@@ -259,7 +257,7 @@ describe('client certificates without verification (server side)', () => {
       });
     const client = tlsConnect({
       socket: sockets.client,
-      ca: certs.caCert,
+      ca: suite.certs.caCert,
       servername: 'localhost',
     });
     client.on('error', () => {});
@@ -278,7 +276,7 @@ describe('TLS failures after the handshake', () => {
     // A proxy between client and server flips one byte of the first record after the handshake.
     const { loop } = newLoop();
     let corruptNext = false;
-    const serverCtx = createSSLContext({ cert: certs.cert, key: certs.key });
+    const serverCtx = createSSLContext({ cert: suite.certs.cert, key: suite.certs.key });
     const serverProtocol = new RecordingProtocol();
     let serverWrap: Promise<Transport> | null = null;
     const backend = await rawListener((s) => {
@@ -306,7 +304,7 @@ describe('TLS failures after the handshake', () => {
     const clientProtocol = new RecordingProtocol();
     const client = await withTimeout(
       loop.getTlsEngine().wrap(loop, { kind: 'socket', socket }, clientProtocol, {
-        ssl: createSSLContext({ ca: certs.caCert }),
+        ssl: createSSLContext({ ca: suite.certs.caCert }),
         serverSide: false,
         serverHostname: 'localhost',
       }),
@@ -329,7 +327,7 @@ describe('TLS failures after the handshake', () => {
   });
 
   it('a peer that never answers close_notify cannot hold the connection: close() ends in connectionLost(null) (asyncio 8.39 fixed)', async () => {
-    const c = await clientAgainst(certs.cert, certs.key, trusting(), {}, (s) => {
+    const c = await clientAgainst(suite.certs.cert, suite.certs.key, trusting(), {}, (s) => {
       s.on('error', () => {});
       // allowHalfOpen: true and no end(): our close_notify stays unanswered.
     });
@@ -341,8 +339,8 @@ describe('TLS failures after the handshake', () => {
 
   it('a peer that does not read: close() cannot flush and aborts after sslShutdownTimeout with TimeoutError (B-176)', async () => {
     const c = await clientAgainst(
-      certs.cert,
-      certs.key,
+      suite.certs.cert,
+      suite.certs.key,
       trusting(),
       { sslShutdownTimeout: 200 },
       (s) => {

@@ -8,25 +8,17 @@ import { TLSSocket } from 'node:tls';
 import { EventLoop } from '@x/loop';
 import { tcp } from '@x/tcp';
 import { RecordingProtocol, withTimeout } from '@x/transport-core/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ssl } from './ssl.js';
 import { createSSLContext } from './ssl-context.js';
-import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
 import { rawUnixListener } from './test-support/raw-peer.js';
 import { TappedStream } from './test-support/tapped-stream.js';
+import { tlsSuite } from './test-support/tls-suite.js';
 import { until } from './test-support/until.js';
 
-let certs: TestCerts;
-const cleanups: (() => unknown)[] = [];
+const suite = tlsSuite();
+const { cleanups } = suite;
 const T = 5000;
-
-beforeAll(() => {
-  certs = makeTestCerts();
-});
-afterAll(() => certs.cleanup());
-afterEach(() => {
-  for (const fn of cleanups.splice(0).reverse()) fn();
-});
 
 /** A fresh Unix socket path in a temp directory removed after the test. */
 function socketPath(): string {
@@ -47,7 +39,7 @@ async function genericClient(path: string) {
   cleanups.push(() => plain.abort());
   const protocol = new RecordingProtocol();
   const wrap = loop.getTlsEngine().wrap(loop, { kind: 'transport', transport: plain }, protocol, {
-    ssl: createSSLContext({ ca: certs.caCert }),
+    ssl: createSSLContext({ ca: suite.certs.caCert }),
     serverSide: false,
     serverHostname: 'localhost',
   });
@@ -71,7 +63,11 @@ function firstAccepted(onSocket: (s: Socket) => void = () => {}) {
 
 /** Server-side Node TLS over `stream`, as the peer of our generic-path client. */
 function nodeTlsServer(stream: Duplex): TLSSocket {
-  const tls = new TLSSocket(stream, { isServer: true, cert: certs.cert, key: certs.key });
+  const tls = new TLSSocket(stream, {
+    isServer: true,
+    cert: suite.certs.cert,
+    key: suite.certs.key,
+  });
   tls.on('error', () => {});
   cleanups.push(() => tls.destroy());
   return tls;

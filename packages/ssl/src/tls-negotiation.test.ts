@@ -1,23 +1,15 @@
 import { EventLoop } from '@x/loop';
 import type { SSLContext, Transport } from '@x/transport-core';
 import { RecordingProtocol, withTimeout } from '@x/transport-core/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ssl } from './ssl.js';
 import { createSSLContext } from './ssl-context.js';
-import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
 import { socketPair, tlsPair } from './test-support/tls-pair.js';
+import { tlsSuite } from './test-support/tls-suite.js';
 
-let certs: TestCerts;
-const cleanups: (() => void)[] = [];
+const suite = tlsSuite();
+const { cleanups } = suite;
 const T = 5000;
-
-beforeAll(() => {
-  certs = makeTestCerts();
-});
-afterAll(() => certs.cleanup());
-afterEach(() => {
-  for (const fn of cleanups.splice(0).reverse()) fn();
-});
 
 /** Both ends of one loopback connection through the engine; cleaned up after the test. */
 async function pair(
@@ -47,9 +39,9 @@ function sslObject(transport: Transport) {
 }
 
 const serverWith = (options: { alpnProtocols?: string[] } = {}) =>
-  createSSLContext({ cert: certs.cert, key: certs.key, ...options });
+  createSSLContext({ cert: suite.certs.cert, key: suite.certs.key, ...options });
 const clientWith = (options: { alpnProtocols?: string[] } = {}) =>
-  createSSLContext({ ca: certs.caCert, ...options });
+  createSSLContext({ ca: suite.certs.caCert, ...options });
 
 describe('ALPN', () => {
   it("the server's preferred protocol among the client's offers is agreed on both ends", async () => {
@@ -150,9 +142,9 @@ describe('one context on both sides', () => {
   it('a context with cert, key and ca serves as server and client of the same connection, both ends verified', async () => {
     // requestCert: the server verifies the client's certificate too; client side ignores it.
     const ctx = createSSLContext({
-      cert: certs.cert,
-      key: certs.key,
-      ca: certs.caCert,
+      cert: suite.certs.cert,
+      key: suite.certs.key,
+      ca: suite.certs.caCert,
       requestCert: true,
     });
     const p = await pair(ctx, ctx, 'localhost');

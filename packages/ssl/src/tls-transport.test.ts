@@ -7,30 +7,22 @@ import {
   RecordingProtocol,
   withTimeout,
 } from '@x/transport-core/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ssl } from './ssl.js';
 import { createSSLContext } from './ssl-context.js';
-import { makeTestCerts, type TestCerts } from './test-support/make-test-certs.js';
 import { socketPair, tlsPair } from './test-support/tls-pair.js';
+import { tlsSuite } from './test-support/tls-suite.js';
 import { until } from './test-support/until.js';
 import type { TlsTransport } from './tls-transport.js';
 
-let certs: TestCerts;
-const cleanups: (() => void)[] = [];
+const suite = tlsSuite();
+const { cleanups } = suite;
 const T = 5000;
-
-beforeAll(() => {
-  certs = makeTestCerts();
-});
-afterAll(() => certs.cleanup());
-afterEach(() => {
-  for (const fn of cleanups.splice(0).reverse()) fn();
-});
 
 function contexts() {
   return {
-    serverContext: createSSLContext({ cert: certs.cert, key: certs.key }),
-    clientContext: createSSLContext({ ca: certs.caCert }),
+    serverContext: createSSLContext({ cert: suite.certs.cert, key: suite.certs.key }),
+    clientContext: createSSLContext({ ca: suite.certs.caCert }),
   };
 }
 
@@ -180,7 +172,7 @@ describe('TLS transport over a Node socket (fast path)', () => {
     // A Node client that writes and ends at once: Finished, data and close_notify arrive together.
     const client = tlsConnect({
       socket: sockets.client,
-      ca: certs.caCert,
+      ca: suite.certs.caCert,
       servername: 'localhost',
     });
     client.on('error', () => {});
@@ -210,7 +202,7 @@ describe('TLS transport over a Node socket (fast path)', () => {
       });
     const client = tlsConnect({
       socket: sockets.client,
-      ca: certs.caCert,
+      ca: suite.certs.caCert,
       servername: 'localhost',
     });
     client.on('error', () => {});
