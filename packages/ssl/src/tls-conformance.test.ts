@@ -15,7 +15,7 @@ import {
   type ConformanceContext,
   DuplexPeer,
   defineTransportConformance,
-  type RecordingProtocol,
+  serverSideFactory,
 } from '@x/transport-core/testing';
 import { describe, it } from 'vitest';
 import { ssl } from './ssl.js';
@@ -106,15 +106,7 @@ defineTransportConformance(
   'TLS server side (fast path)',
   async (ctx) => {
     const loop = newLoop(ctx);
-    let made: ((protocol: RecordingProtocol) => void) | null = null;
-    const protocolMade = new Promise<RecordingProtocol>((resolve) => {
-      made = resolve;
-    });
-    const factory = (): RecordingProtocol => {
-      const protocol = ctx.protocolFactory();
-      made?.(protocol);
-      return protocol;
-    };
+    const { factory, first } = serverSideFactory(ctx);
     const server = await loop.createServer(factory, '127.0.0.1', 0, {
       ssl: createSSLContext({ cert: suite.certs.cert, key: suite.certs.key }),
     });
@@ -139,7 +131,7 @@ defineTransportConformance(
       client.once('end', resolve);
       client.once('close', resolve);
     });
-    const protocol = await protocolMade;
+    const protocol = await first;
     const transport = await protocol.waitMade();
     await secure;
     return {

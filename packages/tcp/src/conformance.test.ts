@@ -18,6 +18,7 @@ import {
   DuplexPeer,
   defineTransportConformance,
   type RecordingProtocol,
+  serverSideFactory,
 } from '@x/transport-core/testing';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { setStreamWriteFastPath, streamHandle } from './stream-handle-write.js';
@@ -107,15 +108,7 @@ function serverSide(
 ) {
   return async (ctx: ConformanceContext): Promise<ConformancePair> => {
     const loop = makeLoop(ctx);
-    let made: ((protocol: RecordingProtocol) => void) | null = null;
-    const protocolMade = new Promise<RecordingProtocol>((resolve) => {
-      made = resolve;
-    });
-    const factory = (): RecordingProtocol => {
-      const protocol = ctx.protocolFactory();
-      made?.(protocol);
-      return protocol;
-    };
+    const { factory, first } = serverSideFactory(ctx);
     const server = await listen(loop, factory, ctx);
     ctx.addCleanup(async () => {
       server.abortClients();
@@ -124,7 +117,7 @@ function serverSide(
     });
     const socket = connect(server.sockets[0]?.getsockname() as Address);
     ctx.addCleanup(() => socket.destroy());
-    const protocol = await protocolMade;
+    const protocol = await first;
     const transport = await protocol.waitMade();
     return pairOf(loop, transport, protocol, socket, server);
   };

@@ -83,6 +83,7 @@ export {
   RecordingProtocol,
   type RecordingProtocolOptions,
 } from './recording-protocol.js';
+export { type ServerSideFactory, serverSideFactory } from './server-side-factory.js';
 export {
   assertStreamGrammar,
   eventName,
