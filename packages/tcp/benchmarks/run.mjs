@@ -9,7 +9,11 @@
 // with taskset when there are >= 2 CPUs. Server CPU per message (user + sys from
 // /proc/PID/stat) is printed too: on a noisy machine it is the steadier figure.
 //
-// Knobs: DURATION [2] seconds per cell, WARMUP [0.5], REPS [2] rounds (median),
+// Before each measured cell an unmeasured client run of PREWARM seconds lets V8 compile
+// the server's hot paths (as the ssl bench does); the measured run then starts at once, so
+// the server CPU read around it belongs to exactly the messages it counts.
+//
+// Knobs: DURATION [2] seconds per cell, PREWARM [1] (0: none), REPS [2] rounds (median),
 // SIZES ["64 1024 16384 131072"], STREAM [1].
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -28,7 +32,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
 const sharedBench = resolve(repo, '../shared/bench');
 const DURATION = Number(process.env.DURATION ?? 2);
-const WARMUP = Number(process.env.WARMUP ?? 0.5);
+const PREWARM = Number(process.env.PREWARM ?? 1);
 const REPS = Number(process.env.REPS ?? 2);
 const SIZES = (process.env.SIZES ?? '64 1024 16384 131072')
   .split(/\s+/)
@@ -63,15 +67,15 @@ const SERVERS = [
   ['ours_buf', [join(here, 'tcp-echo-server.mjs'), '--port', '0', '--mode', 'buffered']],
 ];
 
-function runClient(gen, port, cell) {
+function runClient(gen, port, cell, duration = DURATION) {
   const args = [
     ...gen.args,
     '--port',
     String(port),
     '--duration',
-    String(DURATION),
+    String(duration),
     '--warmup',
-    String(WARMUP),
+    '0',
   ];
   if (cell.mode === 'rr') args.push('--mode', 'rr', '--conns', '10', '--size', String(cell.size));
   else args.push('--mode', 'stream');
@@ -79,7 +83,7 @@ function runClient(gen, port, cell) {
   const argv = pin ? ['-c', '1', gen.command, ...args] : args;
   const out = execFileSync(cmd, argv, {
     encoding: 'utf8',
-    timeout: (DURATION + WARMUP + 30) * 1000,
+    timeout: (duration + 30) * 1000,
   });
   return JSON.parse(out.trim().split('\n').pop());
 }
@@ -90,7 +94,7 @@ const cells = [
 ];
 const gen = loadGenerator();
 console.log(
-  `load generator: ${gen.name}; ${REPS} round(s) x ${DURATION} s per cell; pinning ${pin ? 'on' : 'off'}`,
+  `load generator: ${gen.name}; ${REPS} round(s) x ${DURATION} s per cell after ${PREWARM} s unmeasured; pinning ${pin ? 'on' : 'off'}`,
 );
 const results = new Map(); // `${server}|${cell}` -> [{rate, cpuPerUnit}]
 for (let round = 0; round < REPS; round++) {
@@ -98,6 +102,7 @@ for (let round = 0; round < REPS; round++) {
     const { child, port } = await startNodeServer(args);
     try {
       for (const cell of cells) {
+        if (PREWARM > 0) runClient(gen, port, cell, PREWARM);
         const before = cpuTicks(child.pid);
         const r = runClient(gen, port, cell);
         const ticks = cpuTicks(child.pid) - before;

@@ -12,7 +12,11 @@
  * 2. Send throughput, 1 KiB: `send-throughput.mjs` sends COUNT datagrams to a sink socket
  *    in this process, raw `socket.send()` vs `transport.sendto()` with flow control.
  *
- * Knobs: ROUNDS [3], DURATION [2] s, WARMUP [0.5] s, INFLIGHT [32], COUNT [200000].
+ * Before each measured echo cell an unmeasured client run of PREWARM seconds lets V8 compile
+ * the server's hot paths; the measured run then starts at once, so the server CPU read
+ * around it belongs to exactly the replies it counts.
+ *
+ * Knobs: ROUNDS [3], DURATION [2] s, PREWARM [1] s (0: none), INFLIGHT [32], COUNT [200000].
  * Prints markdown; writes JSON to benchmarks/results/udp-<timestamp>.json.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -27,7 +31,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 2);
-const WARMUP = Number(process.env.WARMUP ?? 0.5);
+const PREWARM = Number(process.env.PREWARM ?? 1);
 const INFLIGHT = Number(process.env.INFLIGHT ?? 32);
 const COUNT = Number(process.env.COUNT ?? 200_000);
 const SIZES = [64, 1024];
@@ -82,7 +86,7 @@ function stopServer(child) {
   });
 }
 
-function runClient(client, port, size) {
+function runClient(client, port, size, duration = DURATION) {
   const [cmd, args] = pin(1, [
     client,
     '--port',
@@ -92,13 +96,11 @@ function runClient(client, port, size) {
     '--inflight',
     String(INFLIGHT),
     '--duration',
-    String(DURATION),
+    String(duration),
     '--warmup',
-    String(WARMUP),
+    '0',
   ]);
-  return JSON.parse(
-    execFileSync(cmd, args, { encoding: 'utf8', timeout: (DURATION + WARMUP + 15) * 1000 }),
-  );
+  return JSON.parse(execFileSync(cmd, args, { encoding: 'utf8', timeout: (duration + 15) * 1000 }));
 }
 
 const fmt = (x, digits = 0) =>
@@ -117,6 +119,7 @@ async function echoBench(client) {
         const probe = spawnSync(client, ['--mode', 'probe', '--port', String(port)]);
         if (probe.status !== 0) throw new Error(`${impl} did not echo the probe`);
         for (const size of SIZES) {
+          if (PREWARM > 0) runClient(client, port, size, PREWARM);
           const t0 = cpuTicks(server.pid);
           const r = runClient(client, port, size);
           const ticks = cpuTicks(server.pid) - t0;
