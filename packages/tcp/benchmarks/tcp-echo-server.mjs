@@ -5,8 +5,9 @@
 // Serves until killed, echoing without closing. `protocol`: a Protocol whose
 // dataReceived writes the chunk back (the chunk is a view of the transport's read slab:
 // never reused, so no copy). `buffered`: a BufferedProtocol that receives into its own
-// 256 KiB buffer and writes the bytes back from it, switching to a fresh buffer when
-// the previous bytes are still queued (the transport keeps a reference until sent).
+// 256 KiB buffer and writes the bytes back from it; while earlier bytes are still queued
+// (the transport keeps a reference until sent) it reads after them, and into a fresh
+// buffer when too little is left.
 import { parseArgs } from 'node:util';
 import { EventLoop } from '@x/loop';
 import { EchoBufferedProtocol, EchoProtocol } from '../../../benchmarks/echo-protocols.mjs';
