@@ -157,6 +157,32 @@ describe('TLS transport over a Node socket (fast path)', () => {
     serverProtocol.assertGrammar({ complete: true });
   });
 
+  it('both sides half-close (writeEof, eofReceived truthy): each gets everything, then connectionLost(null) once', async () => {
+    const clientProtocol = new RecordingProtocol({ eofResult: true });
+    const serverProtocol = new RecordingProtocol({ eofResult: true });
+    const p = await pair(clientProtocol, serverProtocol);
+    p.client.write(Buffer.from('request'));
+    p.client.writeEof();
+    await withTimeout(serverProtocol.waitEof(), T, 'server eof');
+    p.server.write(Buffer.from('response'));
+    p.server.writeEof();
+    // The client had already sent its close_notify: keeping it open has nothing left to do.
+    expect(await withTimeout(clientProtocol.waitLost(), T, 'client lost')).toBeNull();
+    expect(await withTimeout(serverProtocol.waitLost(), T, 'server lost')).toBeNull();
+    expect(clientProtocol.text()).toBe('response');
+    expect(serverProtocol.text()).toBe('request');
+    for (const protocol of [clientProtocol, serverProtocol]) {
+      expect(protocol.names()).toEqual([
+        'connectionMade',
+        'dataReceived',
+        'eofReceived',
+        'connectionLost',
+      ]);
+    }
+    expect(p.client.isClosing()).toBe(true);
+    expect(p.server.isClosing()).toBe(true);
+  });
+
   it('data and close_notify sent right after the handshake reach the server protocol (no lost connection)', async () => {
     const { loop } = recordingLoop();
     const sockets = await socketPair();

@@ -164,14 +164,25 @@ describe('subprocess: bad input and faults', () => {
     await withTimeout(p.lost, T, 'connectionLost');
   });
 
-  for (const callback of ['connectionMade', 'pipeDataReceived', 'processExited'] as const) {
+  for (const callback of [
+    'connectionMade',
+    'pipeDataReceived',
+    'pipeConnectionLost',
+    'processExited',
+  ] as const) {
     it(`a throwing ${callback} is fatal (rule 9): reported with its name, the child killed, connectionLost(err)`, async () => {
       const boom = new Error(`boom in ${callback}`);
       const p = new RecordingSubprocessProtocol();
       p.throwFrom = { name: callback, error: boom };
       const proto = p;
-      // For processExited the child must exit by itself; otherwise it keeps running.
-      const cmd = callback === 'processExited' ? 'exit 0' : 'printf data; exec sleep 30';
+      // For processExited the child must exit by itself; otherwise it keeps running (for
+      // pipeConnectionLost with its stdout closed).
+      const cmd =
+        callback === 'processExited'
+          ? 'exit 0'
+          : callback === 'pipeConnectionLost'
+            ? 'exec 1>&-; exec sleep 30'
+            : 'printf data; exec sleep 30';
       const pending = loop.subprocessShell(() => proto, cmd, { stdin: DEVNULL });
       if (callback === 'connectionMade') {
         await expect(pending).rejects.toBe(boom);

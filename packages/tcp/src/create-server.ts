@@ -65,7 +65,13 @@ function normalizeHosts(host: unknown): readonly string[] | null {
   if (host === undefined || host === null || host === '') return null;
   if (typeof host === 'string') return [host];
   if (Array.isArray(host)) {
-    if (host.length === 0) return null;
+    // asyncio makes a server that listens nowhere; binding everywhere instead would be
+    // worse. An empty list is almost surely a mistake (an empty config entry): say so.
+    if (host.length === 0) {
+      throw new RangeError(
+        'host is an empty list: give at least one host, or null for all interfaces',
+      );
+    }
     return host.map((h, i) => validateHost(h, `host[${i}]`));
   }
   throw new TypeError(

@@ -175,6 +175,36 @@ describe('sendfile over TLS (the generic path)', () => {
     expect(all.subarray(queued.length).equals(content.subarray(0, 100_000))).toBe(true);
   });
 
+  it('a peer that stops reading holds the sendfile: no chunk is written above the high watermark', async () => {
+    // Larger than what loopback's socket buffers hold, so the TLS writes back up.
+    const { loop, transport, protocol, peer, content, file } = await fixture(24 * 1024 * 1024);
+    const [, high] = transport.getWriteBufferLimits();
+    const bufferedAtWrite: number[] = [];
+    const write = transport.write.bind(transport);
+    transport.write = (data) => {
+      bufferedAtWrite.push(transport.getWriteBufferSize());
+      write(data);
+    };
+    peer.pause();
+    const sending = loop.sendfile(transport, file);
+    await wait(
+      turnsUntil(() => transport.getWriteBufferSize() > high),
+      'the transport to buffer above its high watermark',
+    );
+    const writesWhenFull = bufferedAtWrite.length;
+    expect(writesWhenFull).toBeLessThan(content.length / CHUNK);
+    const got = readBytes(peer as unknown as Socket, content.length);
+    peer.resume();
+    expect(await wait(sending, 'sendfile')).toBe(content.length);
+    // Every chunk after the first waited for resumeWriting (at or below the low watermark).
+    expect(Math.max(...bufferedAtWrite)).toBeLessThanOrEqual(high);
+    expect(bufferedAtWrite.length).toBe(Math.ceil(content.length / CHUNK));
+    expect((await wait(got, 'the file')).equals(content)).toBe(true);
+    expect(transport.getProtocol()).toBe(protocol);
+    expect(transport.isReading()).toBe(true);
+    expect(protocol.names()).toEqual(['connectionMade']);
+  });
+
   it('the peer going away mid-transfer rejects; the original protocol gets connectionLost once', async () => {
     const { loop, transport, protocol, peer, file } = await fixture();
     const gated = gatedFile(file, CHUNK);

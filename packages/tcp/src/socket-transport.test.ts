@@ -93,6 +93,25 @@ for (const [side, makePair] of sides) {
         expect(errors).toEqual([]);
       });
 
+      it('a write that meets a reset the reader has not seen: no throw, connectionLost(err) once', async () => {
+        const { loop, errors } = setup();
+        const { transport, protocol, peer } = await makePair(loop, cleanups, factory);
+        // Not reading: the reset is found by the write, which fails in the kernel at once.
+        transport.pauseReading();
+        const peerClosed = new Promise((resolve) => peer.once('close', resolve));
+        peer.resetAndDestroy();
+        await wait(peerClosed, 'the peer to send its reset');
+        expect(() => transport.write(Buffer.from('into the void'))).not.toThrow();
+        const exc = await wait(protocol.waitLost(), 'connectionLost');
+        expect(['ECONNRESET', 'EPIPE']).toContain((exc as NodeJS.ErrnoException | null)?.code);
+        expect((exc as NodeJS.ErrnoException).syscall).toBe('write');
+        expect(transport.isClosing()).toBe(true);
+        transport.write(Buffer.from('dropped'));
+        expect(protocol.count('connectionLost')).toBe(1);
+        protocol.assertGrammar({ complete: true });
+        expect(errors).toEqual([]);
+      });
+
       it('eofReceived() returning true keeps the transport open for writing (half-close, SPEC §4.4)', async () => {
         const { loop } = setup();
         const { transport, protocol, peer } = await makePair(loop, cleanups, factory);

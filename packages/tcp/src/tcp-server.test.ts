@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import type { Server, Transport } from '@x/transport-core';
@@ -245,6 +246,33 @@ describe('createServer / Server (SPEC §3, asyncio 3.13)', () => {
     const client = await rawConnect(cleanups, portOf(all));
     client.write('z');
     expect((await wait(readBytes(client, 1), 'echo')).toString()).toBe('z');
+  });
+
+  it('a host name binds each address it resolves to, once; family filters them', async () => {
+    const { loop } = setup();
+    const resolved = await lookup('localhost', { all: true, verbatim: true });
+    const expected = [...new Set(resolved.map((entry) => entry.address))].sort();
+    const named = await tracked(await loop.createServer(() => new Echo(), 'localhost', 0));
+    const names = named.sockets.map((s) => (s.getsockname() as readonly [string, number])[0]);
+    expect(names.sort()).toEqual(expected);
+    const v4 = await tracked(
+      await loop.createServer(() => new Echo(), ['localhost', '127.0.0.1', '127.0.0.1'], 0, {
+        family: 4,
+      }),
+    );
+    expect(v4.sockets.map((s) => (s.getsockname() as readonly [string, number])[0])).toEqual([
+      '127.0.0.1',
+    ]);
+    const client = await rawConnect(cleanups, portOf(v4));
+    client.write('n');
+    expect((await wait(readBytes(client, 1), 'echo')).toString()).toBe('n');
+  });
+
+  it('an empty host list is a RangeError at the call, not a server on every interface', async () => {
+    const { loop } = setup();
+    await expect(loop.createServer(() => new Echo(), [], 0)).rejects.toThrow(
+      new RangeError('host is an empty list: give at least one host, or null for all interfaces'),
+    );
   });
 
   it('backlog and reuseAddress: true are accepted; a port in use rejects with EADDRINUSE', async () => {
