@@ -235,6 +235,36 @@ describe('TLS handshake failures (server side)', () => {
     expect(transport.getExtraInfo('peercert')?.subject?.CN).toBe('x-ssl client');
     transport.abort();
   });
+
+  it('requestCert: a client certificate the CA did not sign is refused after the handshake, as tls.Server refuses it', async () => {
+    const ctx = createSSLContext({
+      cert: suite.certs.cert,
+      key: suite.certs.key,
+      ca: suite.certs.caCert,
+      requestCert: true,
+    });
+    const refused = await serverWrap({}, ctx);
+    // OpenSSL lets any certificate through the handshake (Node's verify callback accepts
+    // all); the server side must check the result itself.
+    const client = tlsConnect({
+      socket: refused.sockets.client,
+      ca: suite.certs.caCert,
+      cert: suite.certs.selfSignedCert,
+      key: suite.certs.selfSignedKey,
+      servername: 'localhost',
+    });
+    client.on('error', () => {});
+    cleanups.push(() => client.destroy());
+    const err = await withTimeout(refused.wrap, T, 'wrap').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as { code?: string }).code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(refused.protocol.events).toEqual([]);
+    // The server closed the connection: the client (reading) sees it end.
+    const ended = new Promise((resolve) => client.once('end', resolve));
+    client.resume();
+    await withTimeout(ended, T, 'the client to see the connection end');
+    expect(refused.sockets.server.destroyed).toBe(true);
+  });
 });
 
 describe('client certificates without verification (server side)', () => {

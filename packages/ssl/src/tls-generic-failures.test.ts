@@ -4,9 +4,10 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { TLSSocket } from 'node:tls';
+import { TLSSocket, connect as tlsConnect } from 'node:tls';
 import { EventLoop } from '@x/loop';
 import { tcp } from '@x/tcp';
+import type { Transport } from '@x/transport-core';
 import { RecordingProtocol, withTimeout } from '@x/transport-core/testing';
 import { describe, expect, it } from 'vitest';
 import { ssl } from './ssl.js';
@@ -103,6 +104,58 @@ describe('TLS handshake failures on the generic path (TLS over a Unix transport)
     expect(c.plain.isClosing()).toBe(true);
     // The peer half-closed (allowHalfOpen): it sees 'close' only because we closed too.
     await withTimeout(peerClosed, T, 'peer socket closed');
+  });
+});
+
+describe('client certificates on the generic path', () => {
+  it('a server asking for client certificates refuses one the CA did not sign; the transport below is closed', async () => {
+    const path = socketPath();
+    const loop = new EventLoop({ transports: [tcp(), ssl()] });
+    loop.setExceptionHandler(() => {});
+    cleanups.push(() => loop.close());
+    let accepted!: (t: Transport) => void;
+    const plainAccepted = new Promise<Transport>((resolve) => {
+      accepted = resolve;
+    });
+    // Reading paused until TLS takes the transport over: the ClientHello waits for it.
+    const server = await loop.createUnixServer(
+      () => ({
+        connectionMade(t: Transport) {
+          t.pauseReading();
+          accepted(t);
+        },
+      }),
+      path,
+    );
+    cleanups.push(() => server.close());
+    const client = tlsConnect({
+      path,
+      ca: suite.certs.caCert,
+      cert: suite.certs.selfSignedCert,
+      key: suite.certs.selfSignedKey,
+      servername: 'localhost',
+    });
+    client.on('error', () => {});
+    cleanups.push(() => client.destroy());
+    const plain = await withTimeout(plainAccepted, T, 'accepted');
+    const protocol = new RecordingProtocol();
+    const ctx = createSSLContext({
+      cert: suite.certs.cert,
+      key: suite.certs.key,
+      ca: suite.certs.caCert,
+      requestCert: true,
+    });
+    const err = await withTimeout(
+      loop.getTlsEngine().wrap(loop, { kind: 'transport', transport: plain }, protocol, {
+        ssl: ctx,
+        serverSide: true,
+      }),
+      T,
+      'wrap',
+    ).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(protocol.events).toEqual([]);
+    expect(plain.isClosing()).toBe(true);
   });
 });
 

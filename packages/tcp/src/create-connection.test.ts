@@ -255,6 +255,7 @@ describe('createConnection', () => {
       ['sock not connected', [() => ({}), null, null, { sock: new Socket() }], Error],
       ['sock not a socket', [() => ({}), null, null, { sock: {} }], TypeError],
       ['bad family', [() => ({}), '127.0.0.1', 80, { family: 5 }], TypeError],
+      ['options not an object', [() => ({}), '127.0.0.1', 80, 42], TypeError],
       ['bad localAddr', [() => ({}), '127.0.0.1', 80, { localAddr: ['127.0.0.1'] }], TypeError],
       [
         'negative happyEyeballsDelay',

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
+import { createServer as createNetServer, Server as NetServer, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Server } from '@x/transport-core';
 import {
@@ -111,6 +111,23 @@ describe('Unix sockets', () => {
     await expect(loop.createUnixServer(() => new Echo(), '')).rejects.toBeInstanceOf(TypeError);
     await expect(loop.createUnixConnection(() => new Echo())).rejects.toBeInstanceOf(TypeError);
     expect(existsSync(long)).toBe(false);
+  });
+
+  it('path and sock together, or neither, are a TypeError before any I/O (asyncio messages)', async () => {
+    const { loop } = setup();
+    const path = join(tempDir(cleanups), 's.sock');
+    const sock = new Socket();
+    const server = new NetServer();
+    await expect(loop.createUnixConnection(() => new Echo(), path, { sock })).rejects.toThrow(
+      new TypeError('path and sock can not be specified at the same time'),
+    );
+    await expect(loop.createUnixServer(() => new Echo(), path, { sock: server })).rejects.toThrow(
+      new TypeError('path and sock can not be specified at the same time'),
+    );
+    await expect(loop.createUnixServer(() => new Echo(), null)).rejects.toThrow(
+      new TypeError('path was not specified, and no sock specified'),
+    );
+    expect(existsSync(path)).toBe(false);
   });
 
   it('connecting to a missing path rejects with ENOENT; the protocol sees nothing', async () => {

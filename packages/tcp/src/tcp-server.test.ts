@@ -408,6 +408,9 @@ describe('createServer / Server (SPEC §3, asyncio 3.13)', () => {
       ['port out of range', [() => ({}), '127.0.0.1', 65536], RangeError],
       ['float backlog', [() => ({}), '127.0.0.1', 0, { backlog: 1.5 }], TypeError],
       ['string backlog', [() => ({}), '127.0.0.1', 0, { backlog: '1' }], TypeError],
+      ['negative backlog', [() => ({}), '127.0.0.1', 0, { backlog: -1 }], RangeError],
+      ['options not an object', [() => ({}), '127.0.0.1', 0, 'fast'], TypeError],
+      ['keepAlive not a boolean', [() => ({}), '127.0.0.1', 0, { keepAlive: 1 }], TypeError],
       ['host and sock', [() => ({}), '127.0.0.1', 0, { sock: createNetServer() }], TypeError],
       ['sock not listening', [() => ({}), null, null, { sock: createNetServer() }], Error],
       [
