@@ -267,6 +267,13 @@ describe('loop.startTls', () => {
     ).rejects.toThrow(
       /startTls\(\) got an unknown option 'server_side' \(did you mean 'serverSide'\?\)/,
     );
+    await expect(
+      loop.startTls(fake as unknown as Transport, p, clientContext, 'fast' as never),
+    ).rejects.toThrow(new TypeError("options must be an object, not 'string'"));
+    const closing = { ...fake, isClosing: () => true };
+    await expect(
+      loop.startTls(closing as unknown as Transport, p, clientContext, { serverHostname: 'h' }),
+    ).rejects.toThrow(new Error('startTls(): the transport is closing'));
   });
 
   it('TLS over TLS: startTls on a TLS transport uses the generic path (B-181)', async () => {

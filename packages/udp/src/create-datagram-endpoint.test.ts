@@ -55,6 +55,19 @@ describe('createDatagramEndpoint: validation before any I/O (asyncio 3.13 errors
     await expect(
       loop.createDatagramEndpoint(factory, { sock, allowBroadcast: true, family: 4 }),
     ).rejects.toThrow(/family=4, allowBroadcast=true/);
+    await expect(
+      loop.createDatagramEndpoint(factory, {
+        sock,
+        remoteAddr: ['127.0.0.1', 9],
+        reusePort: true,
+      }),
+    ).rejects.toThrow(/\(remoteAddr=\["127\.0\.0\.1",9\], reusePort=true\)$/);
+  });
+
+  it('options that are not an object are a TypeError', async () => {
+    await expect(loop.createDatagramEndpoint(factory, 'udp4' as never)).rejects.toThrow(
+      new TypeError("options must be an object, not 'string'"),
+    );
   });
 
   it('rejects a stream socket and a non-socket as sock (B-088)', async () => {
