@@ -235,6 +235,11 @@ describe('connectReadPipe / connectWritePipe over a FIFO', () => {
         (e: unknown) => e as NodeJS.ErrnoException,
       );
     expect(bad?.code).toBe('EBADF');
+    const destroyed = new Socket();
+    destroyed.destroy();
+    await expect(loop.connectWritePipe(() => new RecordingProtocol(), destroyed)).rejects.toThrow(
+      new TypeError('pipe is a destroyed socket'),
+    );
   });
 
   it('a Node stream with a fd: an fs.ReadStream of a FIFO (the transport takes the fd over)', async () => {
