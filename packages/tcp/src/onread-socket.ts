@@ -66,7 +66,83 @@ export function createOnreadSocket(
   return socket;
 }
 
-/** True if `socket` was made by {@link createOnreadSocket}. */
+/** Node's private onread slots of a `net.Socket` (lib/net.js `kBuffer`, `kBufferGen`, `kBufferCb`). */
+interface OnreadSlots {
+  readonly buffer: symbol;
+  readonly gen: symbol;
+  readonly callback: symbol;
+}
+
+/** The slots, found once: they are lib/net.js module symbols, the same for every socket. */
+let slotsFound: OnreadSlots | null | undefined;
+
+function onreadSlots(socket: Socket): OnreadSlots | null {
+  if (slotsFound !== undefined) return slotsFound;
+  const found = new Map<string | undefined, symbol>();
+  for (const key of Object.getOwnPropertySymbols(socket)) found.set(key.description, key);
+  const buffer = found.get('kBuffer');
+  const gen = found.get('kBufferGen');
+  const callback = found.get('kBufferCb');
+  slotsFound =
+    buffer === undefined || gen === undefined || callback === undefined
+      ? null
+      : { buffer, gen, callback };
+  return slotsFound;
+}
+
+interface UserBufferHandle {
+  useUserBuffer(buf: Uint8Array): void;
+}
+
+/**
+ * Moves a socket someone else made (`sock` options, `connectAcceptedSocket`, a user's
+ * `net.Server`) to the onread path in place, as if it had been made with `onread`: the
+ * same slots Node's constructor fills, then `handle.useUserBuffer()` as Node's
+ * `initSocketHandle()` calls it. The socket stays the caller's object (no handle swap).
+ *
+ * Only a pristine socket is moved: nothing buffered or delivered yet, no `'data'`
+ * listener, not flowing, not ended, not made with `onread` already. The handle may
+ * already be reading (a new socket starts at once); libuv reads in the poll phase, so
+ * no byte arrives between this call and the first onread callback. When a piece is
+ * missing (internals of another Node version) or the socket is not pristine, nothing
+ * changes and false is returned: the transport reads with `'data'` events.
+ */
+export function enableOnread(socket: Socket): boolean {
+  if (usesOnread(socket)) return true;
+  if (
+    socket.destroyed ||
+    socket.connecting ||
+    socket.readableLength > 0 ||
+    socket.readableEnded ||
+    socket.readableFlowing === true ||
+    socket.listenerCount('data') > 0
+  ) {
+    return false;
+  }
+  const handle = (socket as Socket & { _handle?: Partial<UserBufferHandle> | null })._handle;
+  if (handle == null || typeof handle.useUserBuffer !== 'function') return false;
+  const slots = onreadSlots(socket);
+  const slotted = socket as unknown as Record<symbol, unknown>;
+  if (slots === null || slotted[slots.buffer] != null) return false;
+  const link: Link = { target: null };
+  const gen = nextBuffer.bind(null, link);
+  const first = gen();
+  slotted[slots.buffer] = first;
+  slotted[slots.gen] = gen;
+  slotted[slots.callback] = onReadBytes;
+  try {
+    (handle as UserBufferHandle).useUserBuffer(first);
+  } catch {
+    slotted[slots.buffer] = null;
+    slotted[slots.gen] = null;
+    slotted[slots.callback] = null;
+    return false;
+  }
+  (socket as LinkedSocket)[kLink] = link;
+  return true;
+}
+
+/** True if `socket` reads through onread ({@link createOnreadSocket} or {@link enableOnread}). */
 export function usesOnread(socket: Socket): boolean {
   return (socket as LinkedSocket)[kLink] !== undefined;
 }

@@ -7,6 +7,7 @@ import {
   type StreamProtocol,
   type Transport,
 } from '@x/transport-core';
+import { enableOnread } from './onread-socket.js';
 import { SocketTransport } from './socket-transport.js';
 import { type ResolvedTls, wrapTls } from './tls-options.js';
 
@@ -89,6 +90,8 @@ export function startTransport<P extends StreamProtocol>(
       options.extra ?? null,
     ).then((transport): [Transport, P] => [transport, protocol]);
   }
+  // A socket the user made gets the onread path too when it is still untouched.
+  enableOnread(socket);
   const transport = new SocketTransport(loop, protocol, socket, {
     tracker: options.tracker ?? null,
     extra: options.extra ?? {},

@@ -1,8 +1,19 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
 import type { BufferedProtocol, Transport } from '@x/transport-core';
 import { withTimeout } from '@x/transport-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanups, clientPair, makeLoop, readBytes, serverPair } from './test-support.js';
+import {
+  Cleanups,
+  clientPair,
+  makeLoop,
+  rawConnect,
+  rawServer,
+  readBytes,
+  serverPair,
+  turnsUntil,
+} from './test-support.js';
 
 const cleanups = new Cleanups();
 afterEach(() => cleanups.run());
@@ -39,6 +50,36 @@ class TracingProtocol implements BufferedProtocol {
   }
 }
 
+/**
+ * Sends a few words from `peer` and checks that each lands in the buffer `getBuffer(-1)`
+ * returned before it was sent (the same object: no copy into it); then echoes once.
+ */
+async function expectZeroCopy(
+  transport: Transport,
+  protocol: TracingProtocol,
+  peer: Socket,
+): Promise<void> {
+  // First chunk: it may go through one copy (the read buffer was set before connectionMade).
+  peer.write('first');
+  await wait(protocol.next(), 'first chunk');
+  for (const word of ['second', 'third', 'fourth']) {
+    // The buffer for the next read is already handed out, before the bytes are sent.
+    const before = protocol.handedOut.length;
+    const pending = protocol.handedOut[before - 1];
+    expect(pending?.sizehint).toBe(-1);
+    protocol.sent.push(1);
+    const got = protocol.next();
+    peer.write(word);
+    await wait(got, word);
+    const update = protocol.updates[protocol.updates.length - 1];
+    expect(update?.bytes).toBe(word);
+    // Same object: the OS wrote into the protocol's buffer (no copy into it).
+    expect(update?.buf).toBe(pending?.buf);
+  }
+  transport.write(Buffer.from('ok'));
+  expect((await wait(readBytes(peer, 2), 'ok')).toString()).toBe('ok');
+}
+
 describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
   for (const [side, makePair] of [
     ['client', clientPair],
@@ -52,25 +93,7 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
         cleanups,
         () => new TracingProtocol(),
       );
-      // First chunk: it may go through one copy (the read buffer was set before connectionMade).
-      peer.write('first');
-      await wait(protocol.next(), 'first chunk');
-      for (const word of ['second', 'third', 'fourth']) {
-        // The buffer for the next read is already handed out, before the bytes are sent.
-        const before = protocol.handedOut.length;
-        const pending = protocol.handedOut[before - 1];
-        expect(pending?.sizehint).toBe(-1);
-        protocol.sent.push(1);
-        const got = protocol.next();
-        peer.write(word);
-        await wait(got, word);
-        const update = protocol.updates[protocol.updates.length - 1];
-        expect(update?.bytes).toBe(word);
-        // Same object: the OS wrote into the protocol's buffer (no copy into it).
-        expect(update?.buf).toBe(pending?.buf);
-      }
-      transport.write(Buffer.from('ok'));
-      expect((await wait(readBytes(peer, 2), 'ok')).toString()).toBe('ok');
+      await expectZeroCopy(transport, protocol, peer);
       expect(errors).toEqual([]);
     });
   }
@@ -149,4 +172,106 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
       expect(Buffer.concat(kept).equals(sent)).toBe(true);
     });
   }
+  describe('sockets the user made (moved to the onread path in place)', () => {
+    it('createConnection({ sock }) with a connected net.Socket', async () => {
+      const { loop, errors } = makeLoop();
+      cleanups.add(() => loop.close());
+      const raw = await rawServer(cleanups);
+      const sock = connect({ port: raw.port, host: '127.0.0.1' });
+      await once(sock, 'connect');
+      const [transport, protocol] = await loop.createConnection(
+        () => new TracingProtocol(),
+        null,
+        null,
+        {
+          sock,
+        },
+      );
+      cleanups.add(() => transport.abort());
+      expect(transport.getExtraInfo('socket')).toBe(sock);
+      await expectZeroCopy(transport, protocol, await raw.accepted());
+      expect(errors).toEqual([]);
+    });
+
+    it('connectAcceptedSocket and a user net.Server given as sock', async () => {
+      const { loop, errors } = makeLoop();
+      cleanups.add(() => loop.close());
+      const made: Array<Promise<[Transport, TracingProtocol]>> = [];
+      const netServer = createNetServer((sock) => {
+        made.push(loop.connectAcceptedSocket(() => new TracingProtocol(), sock));
+      });
+      await new Promise<void>((resolve) => netServer.listen(0, '127.0.0.1', resolve));
+      cleanups.add(() => new Promise<void>((resolve) => netServer.close(() => resolve())));
+      const peer = await rawConnect(cleanups, (netServer.address() as AddressInfo).port);
+      await wait(
+        turnsUntil(() => made.length === 1),
+        'accepted',
+      );
+      const [transport, protocol] = await wait(
+        made[0] as Promise<[Transport, TracingProtocol]>,
+        'transport',
+      );
+      cleanups.add(() => transport.abort());
+      await expectZeroCopy(transport, protocol, peer);
+
+      const listening = createNetServer();
+      await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+      const protocols: TracingProtocol[] = [];
+      const server = await loop.createServer(
+        () => {
+          const p = new TracingProtocol();
+          protocols.push(p);
+          return p;
+        },
+        null,
+        null,
+        { sock: listening },
+      );
+      cleanups.add(() => {
+        server.close();
+        server.abortClients();
+      });
+      const second = await rawConnect(cleanups, (listening.address() as AddressInfo).port);
+      await wait(
+        turnsUntil(() => protocols[0]?.transport != null),
+        'served',
+      );
+      const served = protocols[0] as TracingProtocol;
+      await expectZeroCopy(served.transport as Transport, served, second);
+      expect(errors).toEqual([]);
+    });
+
+    it('a socket that already holds data keeps the data path: nothing is lost', async () => {
+      const { loop, errors } = makeLoop();
+      cleanups.add(() => loop.close());
+      const raw = await rawServer(cleanups);
+      const sock = connect({ port: raw.port, host: '127.0.0.1' });
+      await once(sock, 'connect');
+      const peer = await raw.accepted();
+      peer.write('early');
+      await wait(
+        turnsUntil(() => sock.readableLength === 5),
+        'the early bytes',
+      );
+      const [transport, protocol] = await loop.createConnection(
+        () => new TracingProtocol(),
+        null,
+        null,
+        {
+          sock,
+        },
+      );
+      cleanups.add(() => transport.abort());
+      await wait(
+        turnsUntil(() => protocol.updates.length === 1),
+        'the early bytes delivered',
+      );
+      expect(protocol.updates[0]?.bytes).toBe('early');
+      const got = protocol.next();
+      peer.write('late');
+      await wait(got, 'late');
+      expect(protocol.updates.map((u) => u.bytes).join('')).toBe('earlylate');
+      expect(errors).toEqual([]);
+    });
+  });
 });
