@@ -112,6 +112,23 @@ for (const [side, makePair] of sides) {
         expect(errors).toEqual([]);
       });
 
+      it('a reset while a large write is still queued: connectionLost(err) once, no handler call', async () => {
+        const { loop, errors } = setup();
+        const { transport, protocol, peer } = await makePair(loop, cleanups, factory);
+        // Not reading: the reset is found by the queued write, when libuv retries it.
+        transport.pauseReading();
+        peer.pause();
+        transport.write(Buffer.alloc(32 * 1024 * 1024, 1));
+        expect(transport.getWriteBufferSize()).toBeGreaterThan(0);
+        peer.resetAndDestroy();
+        const exc = await wait(protocol.waitLost(), 'connectionLost');
+        expect(['ECONNRESET', 'EPIPE']).toContain((exc as NodeJS.ErrnoException | null)?.code);
+        expect(protocol.count('connectionLost')).toBe(1);
+        expect(transport.getWriteBufferSize()).toBe(0);
+        protocol.assertGrammar({ complete: true });
+        expect(errors).toEqual([]);
+      });
+
       it('eofReceived() returning true keeps the transport open for writing (half-close, SPEC §4.4)', async () => {
         const { loop } = setup();
         const { transport, protocol, peer } = await makePair(loop, cleanups, factory);

@@ -143,6 +143,35 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
     expect(errors[0]?.message).toBe('Fatal error: protocol.getBuffer() call failed.');
   });
 
+  it('a throwing bufferUpdated is fatal with that error (the bytes had landed in its buffer)', async () => {
+    const { loop, errors } = makeLoop();
+    cleanups.add(() => loop.close());
+    const boom = new Error('cannot take these bytes');
+    let notify: (e: Error | null) => void = () => {};
+    const done = new Promise<Error | null>((resolve) => {
+      notify = resolve;
+    });
+    let updates = 0;
+    const { peer } = await serverPair(loop, cleanups, () => ({
+      getBuffer: () => new Uint8Array(64),
+      bufferUpdated: () => {
+        // The first read may be copied in; the second lands in getBuffer()'s memory.
+        if (++updates === 2) throw boom;
+      },
+      connectionLost: (exc: Error | null) => notify(exc),
+    }));
+    peer.write('one');
+    await wait(
+      turnsUntil(() => updates === 1),
+      'the first bytes',
+    );
+    peer.write('two');
+    expect(await wait(done, 'connectionLost')).toBe(boom);
+    expect(errors.map((e) => e.message)).toEqual([
+      'Fatal error: protocol.bufferUpdated() call failed.',
+    ]);
+  });
+
   for (const [side, makePair] of [
     ['client', clientPair],
     ['server', serverPair],
