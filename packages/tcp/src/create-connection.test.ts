@@ -153,6 +153,16 @@ describe('createConnection', () => {
     expect((err as AggregateError).errors[0].code).toBe('ECONNREFUSED');
   });
 
+  it('localAddr of another family than the host: rejects naming the family, no connection made', async () => {
+    const { loop } = setup();
+    const { port } = await rawServer(cleanups);
+    const protocol = new RecordingProtocol();
+    await expect(
+      loop.createConnection(() => protocol, '127.0.0.1', port, { localAddr: ['::1', 0] }),
+    ).rejects.toThrow(new Error('no matching local address with family=4 found'));
+    expect(protocol.events).toEqual([]);
+  });
+
   it('localAddr binds the local side', async () => {
     const { loop } = setup();
     const { port, accepted } = await rawServer(cleanups);
