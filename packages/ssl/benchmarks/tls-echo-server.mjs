@@ -5,8 +5,9 @@
 //
 // Serves until killed, echoing without closing. `protocol`: a Protocol whose dataReceived
 // writes the decrypted chunk back (never reused by the transport, so no copy). `buffered`:
-// a BufferedProtocol receiving into its own 256 KiB buffer (after the bytes still queued for
-// sending, and into a fresh buffer when too little is left). Prints "listening on HOST:PORT" on stdout when ready.
+// a BufferedProtocol receiving into its own 256 KiB buffer (after the bytes still queued
+// for sending, and into a fresh buffer when too little is left). Prints "listening on
+// HOST:PORT" on stdout when ready.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EventLoop } from '@x/loop';

@@ -196,7 +196,8 @@ describe('sendfile over TLS (the generic path)', () => {
     const got = readBytes(peer as unknown as Socket, content.length);
     peer.resume();
     expect(await wait(sending, 'sendfile')).toBe(content.length);
-    // Every chunk after the first waited for resumeWriting (at or below the low watermark).
+    // No chunk was written while the transport was above its high watermark: each waited
+    // for resumeWriting once flow control had paused the stand-in protocol.
     expect(Math.max(...bufferedAtWrite)).toBeLessThanOrEqual(high);
     expect(bufferedAtWrite.length).toBe(Math.ceil(content.length / CHUNK));
     expect((await wait(got, 'the file')).equals(content)).toBe(true);

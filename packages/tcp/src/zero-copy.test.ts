@@ -207,6 +207,7 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
       cleanups.add(() => loop.close());
       const raw = await rawServer(cleanups);
       const sock = connect({ port: raw.port, host: '127.0.0.1' });
+      cleanups.add(() => sock.destroy());
       await once(sock, 'connect');
       const [transport, protocol] = await loop.createConnection(
         () => new TracingProtocol(),
@@ -245,6 +246,9 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
 
       const listening = createNetServer();
       await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+      cleanups.add(() => {
+        listening.close();
+      });
       const protocols: TracingProtocol[] = [];
       const server = await loop.createServer(
         () => {
@@ -275,6 +279,7 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
       cleanups.add(() => loop.close());
       const raw = await rawServer(cleanups);
       const sock = connect({ port: raw.port, host: '127.0.0.1' });
+      cleanups.add(() => sock.destroy());
       await once(sock, 'connect');
       const peer = await raw.accepted();
       peer.write('early');
