@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { EventLoop } from '@x/loop';
 // @x/ssl is resolved through the workspace source aliases (config/vitest.ts), not a
@@ -7,6 +8,7 @@ import type { Transport } from '@x/transport-core';
 import { RecordingLogger, RecordingProtocol, withTimeout } from '@x/transport-core/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCerts, type TestCerts } from '../../ssl/src/test-support/make-test-certs.js';
+import { usesOnread } from './onread-socket.js';
 import { tcp } from './tcp.js';
 import { Cleanups, rawServer } from './test-support.js';
 
@@ -61,34 +63,45 @@ describe('TLS through @x/ssl (the ssl option and DETACH_SOCKET)', () => {
     expect(protocol.text()).toBe('secret');
   });
 
-  it('startTls on a tcp transport takes its socket (DETACH_SOCKET) and TLS runs on it', async () => {
-    const loop = setup();
-    const { port, accepted } = await rawServer(cleanups);
-    const [plain, protocol] = await loop.createConnection(
-      () => new RecordingProtocol(),
-      '127.0.0.1',
-      port,
-    );
-    cleanups.add(() => plain.abort());
-    const peer = await accepted();
-    // STARTTLS: a line in clear text, then the peer upgrades its side.
-    plain.write(Buffer.from('STARTTLS\n'));
-    await new Promise((resolve) => peer.once('data', resolve));
-    const secure = new TLSSocket(peer, { isServer: true, cert: certs.cert, key: certs.key });
-    secure.on('data', (d: Buffer) => secure.write(d));
-    secure.on('error', () => {});
-    cleanups.add(() => secure.destroy());
-    const tls: Transport = await wait(
-      loop.startTls(plain, protocol, createSSLContext({ ca: certs.caCert }), {
-        serverHostname: 'localhost',
-      }),
-      'startTls',
-    );
-    cleanups.add(() => tls.abort());
-    tls.write(Buffer.from('over tls'));
-    await wait(protocol.waitBytes(8), 'echo over TLS');
-    expect(protocol.text()).toBe('over tls');
-    // The plain transport is detached: it reports nothing more to its protocol.
-    expect(protocol.count('connectionLost')).toBe(0);
-  });
+  for (const [what, userSock] of [
+    ['a tcp transport', false],
+    ["a tcp transport over the user's sock (moved to onread in place)", true],
+  ] as const) {
+    it(`startTls on ${what} takes its socket (DETACH_SOCKET) and TLS runs on it`, async () => {
+      const loop = setup();
+      const { port, accepted } = await rawServer(cleanups);
+      let sock: Socket | null = null;
+      if (userSock) {
+        const s = connect({ host: '127.0.0.1', port });
+        cleanups.add(() => s.destroy());
+        await new Promise((resolve) => s.once('connect', resolve));
+        sock = s;
+      }
+      const [plain, protocol] = await (sock === null
+        ? loop.createConnection(() => new RecordingProtocol(), '127.0.0.1', port)
+        : loop.createConnection(() => new RecordingProtocol(), null, null, { sock }));
+      cleanups.add(() => plain.abort());
+      if (sock !== null) expect(usesOnread(sock)).toBe(true);
+      const peer = await accepted();
+      // STARTTLS: a line in clear text, then the peer upgrades its side.
+      plain.write(Buffer.from('STARTTLS\n'));
+      await new Promise((resolve) => peer.once('data', resolve));
+      const secure = new TLSSocket(peer, { isServer: true, cert: certs.cert, key: certs.key });
+      secure.on('data', (d: Buffer) => secure.write(d));
+      secure.on('error', () => {});
+      cleanups.add(() => secure.destroy());
+      const tls: Transport = await wait(
+        loop.startTls(plain, protocol, createSSLContext({ ca: certs.caCert }), {
+          serverHostname: 'localhost',
+        }),
+        'startTls',
+      );
+      cleanups.add(() => tls.abort());
+      tls.write(Buffer.from('over tls'));
+      await wait(protocol.waitBytes(8), 'echo over TLS');
+      expect(protocol.text()).toBe('over tls');
+      // The plain transport is detached: it reports nothing more to its protocol.
+      expect(protocol.count('connectionLost')).toBe(0);
+    });
+  }
 });
