@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { EventLoop } from '@x/loop';
 import type { ExceptionContext, SSLContext, TlsWrapOptions, Transport } from '@x/transport-core';
@@ -44,6 +45,46 @@ async function clientAgainst(
     ...options,
   });
   return { result, protocol, socket, loop, reports };
+}
+
+/** Our TLS server side on one end of a loopback socket pair (the client end is the caller's). */
+async function serverWrap(options: Partial<TlsWrapOptions> = {}, context?: SSLContext) {
+  const { loop, reports } = newLoop();
+  const sockets = await socketPair();
+  cleanups.push(() => sockets.close());
+  const protocol = new RecordingProtocol();
+  const wrap = loop
+    .getTlsEngine()
+    .wrap(loop, { kind: 'socket', socket: sockets.server }, protocol, {
+      ssl: context ?? createSSLContext({ cert: suite.certs.cert, key: suite.certs.key }),
+      serverSide: true,
+      ...options,
+    });
+  return { wrap, protocol, sockets, reports, loop };
+}
+
+/** A server context that asks clients for a certificate signed by the test CA. */
+function requestCertContext(options: { rejectUnauthorized?: boolean } = {}): SSLContext {
+  return createSSLContext({
+    cert: suite.certs.cert,
+    key: suite.certs.key,
+    ca: suite.certs.caCert,
+    requestCert: true,
+    ...options,
+  });
+}
+
+/** A Node TLS client on `socket`, presenting `identity` if given; destroyed after the test. */
+function nodeTlsClient(socket: Socket, identity?: { cert: string; key: string }): TLSSocket {
+  const client = tlsConnect({
+    socket,
+    ca: suite.certs.caCert,
+    servername: 'localhost',
+    ...identity,
+  });
+  client.on('error', () => {});
+  cleanups.push(() => client.destroy());
+  return client;
 }
 
 const trusting = () => createSSLContext({ ca: suite.certs.caCert });
@@ -167,21 +208,6 @@ describe('TLS handshake failures (client side)', () => {
 });
 
 describe('TLS handshake failures (server side)', () => {
-  async function serverWrap(options: Partial<TlsWrapOptions> = {}, context?: SSLContext) {
-    const { loop, reports } = newLoop();
-    const sockets = await socketPair();
-    cleanups.push(() => sockets.close());
-    const protocol = new RecordingProtocol();
-    const wrap = loop
-      .getTlsEngine()
-      .wrap(loop, { kind: 'socket', socket: sockets.server }, protocol, {
-        ssl: context ?? createSSLContext({ cert: suite.certs.cert, key: suite.certs.key }),
-        serverSide: true,
-        ...options,
-      });
-    return { wrap, protocol, sockets, reports, loop };
-  }
-
   it('garbage bytes from the client: rejects with ERR_SSL_*, protocol sees nothing', async () => {
     const s = await serverWrap();
     s.sockets.client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
@@ -206,55 +232,26 @@ describe('TLS handshake failures (server side)', () => {
   });
 
   it('requestCert: a client without a certificate is refused; one with a CA-signed certificate is accepted', async () => {
-    const ctx = createSSLContext({
-      cert: suite.certs.cert,
-      key: suite.certs.key,
-      ca: suite.certs.caCert,
-      requestCert: true,
-    });
+    const ctx = requestCertContext();
     const refused = await serverWrap({}, ctx);
-    const c1 = tlsConnect({
-      socket: refused.sockets.client,
-      ca: suite.certs.caCert,
-      servername: 'localhost',
-    });
-    c1.on('error', () => {});
+    nodeTlsClient(refused.sockets.client);
     await expect(withTimeout(refused.wrap, T, 'wrap')).rejects.toBeInstanceOf(Error);
     expect(refused.protocol.events).toEqual([]);
     const ok = await serverWrap({}, ctx);
-    const c2 = tlsConnect({
-      socket: ok.sockets.client,
-      ca: suite.certs.caCert,
-      cert: suite.certs.clientCert,
-      key: suite.certs.clientKey,
-      servername: 'localhost',
-    });
-    c2.on('error', () => {});
-    cleanups.push(() => c2.destroy());
+    nodeTlsClient(ok.sockets.client, { cert: suite.certs.clientCert, key: suite.certs.clientKey });
     const transport = await withTimeout(ok.wrap, T, 'wrap');
     expect(transport.getExtraInfo('peercert')?.subject?.CN).toBe('x-ssl client');
     transport.abort();
   });
 
   it('requestCert: a client certificate the CA did not sign is refused after the handshake, as tls.Server refuses it', async () => {
-    const ctx = createSSLContext({
-      cert: suite.certs.cert,
-      key: suite.certs.key,
-      ca: suite.certs.caCert,
-      requestCert: true,
-    });
-    const refused = await serverWrap({}, ctx);
+    const refused = await serverWrap({}, requestCertContext());
     // OpenSSL lets any certificate through the handshake (Node's verify callback accepts
     // all); the server side must check the result itself.
-    const client = tlsConnect({
-      socket: refused.sockets.client,
-      ca: suite.certs.caCert,
+    const client = nodeTlsClient(refused.sockets.client, {
       cert: suite.certs.selfSignedCert,
       key: suite.certs.selfSignedKey,
-      servername: 'localhost',
     });
-    client.on('error', () => {});
-    cleanups.push(() => client.destroy());
     const err = await withTimeout(refused.wrap, T, 'wrap').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as { code?: string }).code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
@@ -269,30 +266,9 @@ describe('TLS handshake failures (server side)', () => {
 
 describe('client certificates without verification (server side)', () => {
   it('requestCert with rejectUnauthorized: false lets a client without a certificate in; ssl_object tells authorized false and why, as tls.Server does', async () => {
-    const { loop } = newLoop();
-    const sockets = await socketPair();
-    cleanups.push(() => sockets.close());
-    const protocol = new RecordingProtocol();
-    const wrap = loop
-      .getTlsEngine()
-      .wrap(loop, { kind: 'socket', socket: sockets.server }, protocol, {
-        ssl: createSSLContext({
-          cert: suite.certs.cert,
-          key: suite.certs.key,
-          ca: suite.certs.caCert,
-          requestCert: true,
-          rejectUnauthorized: false,
-        }),
-        serverSide: true,
-      });
-    const client = tlsConnect({
-      socket: sockets.client,
-      ca: suite.certs.caCert,
-      servername: 'localhost',
-    });
-    client.on('error', () => {});
-    cleanups.push(() => client.destroy());
-    const transport = await withTimeout(wrap, T, 'wrap');
+    const s = await serverWrap({}, requestCertContext({ rejectUnauthorized: false }));
+    nodeTlsClient(s.sockets.client);
+    const transport = await withTimeout(s.wrap, T, 'wrap');
     const tls = transport.getExtraInfo('ssl_object');
     expect(tls?.authorized).toBe(false);
     expect(tls?.authorizationError).toBe('UNABLE_TO_GET_ISSUER_CERT');

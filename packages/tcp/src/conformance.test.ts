@@ -152,39 +152,29 @@ async function acceptedSocket(ctx: ConformanceContext): Promise<ConformancePair>
 }
 
 /**
- * A connected socket of the user's given as `sock` that has been flowing: it is not moved
- * to the onread path and reads through 'data' events (the fallback path).
+ * A connected socket of the user's given as `sock`. Untouched, it is moved to the onread
+ * path in place; one that has been flowing keeps reading through 'data' events (the
+ * fallback path). The factory checks which path the transport got.
  */
-async function flowingUserSocket(ctx: ConformanceContext): Promise<ConformancePair> {
-  const loop = makeLoop(ctx);
-  const { server, accepted } = await rawServer(ctx, (s, done) => s.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as net.AddressInfo;
-  const sock = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
-  ctx.addCleanup(() => sock.destroy());
-  await new Promise((resolve) => sock.once('connect', resolve));
-  const noop = (): void => {};
-  sock.on('data', noop);
-  sock.removeListener('data', noop);
-  const [transport, protocol] = await loop.createConnection(ctx.protocolFactory, null, null, {
-    sock,
-  });
-  assert.equal(usesOnread(sock), false, 'a flowing socket keeps the data path');
-  return pairOf(loop, transport, protocol, await accepted);
-}
-
-/** A connected socket of the user's, untouched: moved to the onread path in place. */
-async function pristineUserSocket(ctx: ConformanceContext): Promise<ConformancePair> {
-  const loop = makeLoop(ctx);
-  const { server, accepted } = await rawServer(ctx, (s, done) => s.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as net.AddressInfo;
-  const sock = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
-  ctx.addCleanup(() => sock.destroy());
-  await new Promise((resolve) => sock.once('connect', resolve));
-  const [transport, protocol] = await loop.createConnection(ctx.protocolFactory, null, null, {
-    sock,
-  });
-  assert.equal(usesOnread(sock), true, 'an untouched socket is moved to onread');
-  return pairOf(loop, transport, protocol, await accepted);
+function userSocket(flowing: boolean) {
+  return async (ctx: ConformanceContext): Promise<ConformancePair> => {
+    const loop = makeLoop(ctx);
+    const { server, accepted } = await rawServer(ctx, (s, done) => s.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as net.AddressInfo;
+    const sock = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    ctx.addCleanup(() => sock.destroy());
+    await new Promise((resolve) => sock.once('connect', resolve));
+    if (flowing) {
+      const noop = (): void => {};
+      sock.on('data', noop);
+      sock.removeListener('data', noop);
+    }
+    const [transport, protocol] = await loop.createConnection(ctx.protocolFactory, null, null, {
+      sock,
+    });
+    assert.equal(usesOnread(sock), !flowing, flowing ? 'the data path' : 'onread in place');
+    return pairOf(loop, transport, protocol, await accepted);
+  };
 }
 
 function tempDir(ctx: ConformanceContext): string {
@@ -232,8 +222,8 @@ defineTransportConformance(t, 'TCP server side', tcpServerSide, {
 defineTransportConformance(t, 'TCP connectAcceptedSocket', acceptedSocket, {
   capabilities: { connectRejects: true },
 });
-defineTransportConformance(t, 'TCP sock, untouched (onread in place)', pristineUserSocket);
-defineTransportConformance(t, "TCP sock, flowing before ('data' path)", flowingUserSocket);
+defineTransportConformance(t, 'TCP sock, untouched (onread in place)', userSocket(false));
+defineTransportConformance(t, "TCP sock, flowing before ('data' path)", userSocket(true));
 // A Unix socket has no RST: destroying the peer is an orderly close.
 defineTransportConformance(t, 'Unix socket client', unixClient, {
   capabilities: { reset: false },

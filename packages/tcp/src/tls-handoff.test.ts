@@ -1,4 +1,3 @@
-import { connect, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { EventLoop } from '@x/loop';
 // @x/ssl is resolved through the workspace source aliases (config/vitest.ts), not a
@@ -10,7 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCerts, type TestCerts } from '../../ssl/src/test-support/make-test-certs.js';
 import { usesOnread } from './onread-socket.js';
 import { tcp } from './tcp.js';
-import { Cleanups, rawServer } from './test-support.js';
+import { Cleanups, rawConnect, rawServer } from './test-support.js';
 
 const cleanups = new Cleanups();
 afterEach(() => cleanups.run());
@@ -70,13 +69,7 @@ describe('TLS through @x/ssl (the ssl option and DETACH_SOCKET)', () => {
     it(`startTls on ${what} takes its socket (DETACH_SOCKET) and TLS runs on it`, async () => {
       const loop = setup();
       const { port, accepted } = await rawServer(cleanups);
-      let sock: Socket | null = null;
-      if (userSock) {
-        const s = connect({ host: '127.0.0.1', port });
-        cleanups.add(() => s.destroy());
-        await new Promise((resolve) => s.once('connect', resolve));
-        sock = s;
-      }
+      const sock = userSock ? await rawConnect(cleanups, port) : null;
       const [plain, protocol] = await (sock === null
         ? loop.createConnection(() => new RecordingProtocol(), '127.0.0.1', port)
         : loop.createConnection(() => new RecordingProtocol(), null, null, { sock }));

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import type { BufferedProtocol, Transport } from '@x/transport-core';
 import { withTimeout } from '@x/transport-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -80,6 +79,18 @@ async function expectZeroCopy(
   expect((await wait(readBytes(peer, 2), 'ok')).toString()).toBe('ok');
 }
 
+/** A `connectionLost` to give a protocol, and a promise of the error it was called with. */
+function lostSignal(): {
+  connectionLost: (exc: Error | null) => void;
+  lost: Promise<Error | null>;
+} {
+  let connectionLost: (exc: Error | null) => void = () => {};
+  const lost = new Promise<Error | null>((resolve) => {
+    connectionLost = resolve;
+  });
+  return { connectionLost, lost };
+}
+
 describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
   for (const [side, makePair] of [
     ['client', clientPair],
@@ -101,23 +112,15 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
   it('a zero-length getBuffer is fatal: handler message, connectionLost(err) (SPEC §4.3)', async () => {
     const { loop, errors } = makeLoop();
     cleanups.add(() => loop.close());
-    let lost: Error | null | undefined;
-    let notify: () => void = () => {};
-    const done = new Promise<void>((resolve) => {
-      notify = resolve;
-    });
+    const { connectionLost, lost } = lostSignal();
     let calls = 0;
     const { peer } = await serverPair(loop, cleanups, () => ({
       getBuffer: () => (++calls > 1 ? new Uint8Array(0) : new Uint8Array(16)),
       bufferUpdated: () => {},
-      connectionLost: (exc: Error | null) => {
-        lost = exc;
-        notify();
-      },
+      connectionLost,
     }));
     peer.write('data');
-    await wait(done, 'connectionLost');
-    expect(lost?.message).toMatch(/empty buffer/);
+    expect((await wait(lost, 'connectionLost'))?.message).toMatch(/empty buffer/);
     expect(errors[0]?.message).toBe('Fatal error: protocol.getBuffer() call failed.');
   });
 
@@ -125,10 +128,7 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
     const { loop, errors } = makeLoop();
     cleanups.add(() => loop.close());
     const boom = new Error('no buffer for you');
-    let notify: (e: Error | null) => void = () => {};
-    const done = new Promise<Error | null>((resolve) => {
-      notify = resolve;
-    });
+    const { connectionLost, lost } = lostSignal();
     let calls = 0;
     const { peer } = await clientPair(loop, cleanups, () => ({
       getBuffer: () => {
@@ -136,10 +136,10 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
         return new Uint8Array(16);
       },
       bufferUpdated: () => {},
-      connectionLost: (exc: Error | null) => notify(exc),
+      connectionLost,
     }));
     peer.write('data');
-    expect(await wait(done, 'connectionLost')).toBe(boom);
+    expect(await wait(lost, 'connectionLost')).toBe(boom);
     expect(errors[0]?.message).toBe('Fatal error: protocol.getBuffer() call failed.');
   });
 
@@ -147,10 +147,7 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
     const { loop, errors } = makeLoop();
     cleanups.add(() => loop.close());
     const boom = new Error('cannot take these bytes');
-    let notify: (e: Error | null) => void = () => {};
-    const done = new Promise<Error | null>((resolve) => {
-      notify = resolve;
-    });
+    const { connectionLost, lost } = lostSignal();
     let updates = 0;
     const { peer } = await serverPair(loop, cleanups, () => ({
       getBuffer: () => new Uint8Array(64),
@@ -158,7 +155,7 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
         // The first read may be copied in; the second lands in getBuffer()'s memory.
         if (++updates === 2) throw boom;
       },
-      connectionLost: (exc: Error | null) => notify(exc),
+      connectionLost,
     }));
     peer.write('one');
     await wait(
@@ -166,7 +163,7 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
       'the first bytes',
     );
     peer.write('two');
-    expect(await wait(done, 'connectionLost')).toBe(boom);
+    expect(await wait(lost, 'connectionLost')).toBe(boom);
     expect(errors.map((e) => e.message)).toEqual([
       'Fatal error: protocol.bufferUpdated() call failed.',
     ]);
@@ -206,9 +203,7 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
       const { loop, errors } = makeLoop();
       cleanups.add(() => loop.close());
       const raw = await rawServer(cleanups);
-      const sock = connect({ port: raw.port, host: '127.0.0.1' });
-      cleanups.add(() => sock.destroy());
-      await once(sock, 'connect');
+      const sock = await rawConnect(cleanups, raw.port);
       const [transport, protocol] = await loop.createConnection(
         () => new TracingProtocol(),
         null,
@@ -278,9 +273,7 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
       const { loop, errors } = makeLoop();
       cleanups.add(() => loop.close());
       const raw = await rawServer(cleanups);
-      const sock = connect({ port: raw.port, host: '127.0.0.1' });
-      cleanups.add(() => sock.destroy());
-      await once(sock, 'connect');
+      const sock = await rawConnect(cleanups, raw.port);
       const peer = await raw.accepted();
       peer.write('early');
       await wait(
