@@ -44,7 +44,9 @@ export function workspaceAliases(): Alias[] {
       const candidates = rel
         ? [join(pkgDir, 'src', rel, 'index.ts'), join(pkgDir, 'src', `${rel}.ts`)]
         : [join(pkgDir, 'src', 'index.ts')];
-      const replacement = candidates.find((file) => existsSync(file)) ?? candidates[0]!;
+      const replacement = candidates.find((file) => existsSync(file));
+      // No TypeScript source (the native addon's plain CommonJS package): resolved as built.
+      if (replacement === undefined) continue;
       const specifier = rel ? `${pkg.name}/${rel}` : pkg.name;
       aliases.push({ find: new RegExp(`^${escapeRegExp(specifier)}$`), replacement });
     }

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { EventLoop } from '@x/loop';
-import { setDgramFastPath, udp } from '@x/udp';
+import { nativeUdpAvailable, setDgramFastPath, setNativeUdp, udp } from '@x/udp';
 
 const { values } = parseArgs({
   options: {
@@ -31,12 +31,16 @@ class Echo {
 
 // X_UDP_PUBLIC_API=1: measure the public node:dgram path instead of the handle fast path.
 if (process.env.X_UDP_PUBLIC_API === '1') setDgramFastPath(false);
+// X_UDP_NATIVE=0: measure without the @x/udp-native accelerator.
+if (process.env.X_UDP_NATIVE === '0') setNativeUdp(false);
 const loop = new EventLoop({ transports: [udp()] });
 const [transport] = await loop.createDatagramEndpoint(() => new Echo(), {
   localAddr: [values.host, Number(values.port)],
 });
 const [host, port] = transport.getExtraInfo('sockname');
-console.log(`x_udp listening on ${host}:${port}/udp node=${process.version}`);
+console.log(
+  `x_udp listening on ${host}:${port}/udp node=${process.version} native=${nativeUdpAvailable()}`,
+);
 const stop = () => {
   transport.close();
   loop.close();

@@ -10,6 +10,7 @@ import {
   toError,
 } from '@x/transport-core';
 import { checkEndpointOptions } from './endpoint-options.js';
+import { loadNativeUdp } from './native-handle.js';
 import { resolveEndpoint } from './resolve-endpoint.js';
 import { UdpTransport, type UdpTransportInit } from './udp-transport.js';
 
@@ -94,6 +95,7 @@ export async function createDatagramEndpoint<P extends DatagramProtocol>(
     );
   }
   const plan = checkEndpointOptions(options);
+  if (plan.sock === null) await loadNativeUdp();
   let sock: Socket;
   let init: UdpTransportInit;
   const early: [Buffer, RemoteInfo][] = [];

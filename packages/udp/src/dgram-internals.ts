@@ -41,6 +41,8 @@ export interface UdpHandle {
   /** Stops / restarts reading from the kernel (what `dgram` itself calls on close / bind). */
   recvStop(): number;
   recvStart(): number;
+  /** Frees what an adapter holds besides the socket (native-handle.ts); absent on Node's handle. */
+  release?(): void;
   [key: symbol]: unknown;
 }
 

@@ -2,8 +2,9 @@ import type { Socket } from 'node:dgram';
 import { constants } from 'node:os';
 import type { DatagramTransport } from '@x/transport-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dgramHandle, setDgramFastPath } from './dgram-internals.js';
-import { kernelDrops, MODES, openEndpoint, TestLoop } from './test-support.js';
+import { dgramHandle } from './dgram-internals.js';
+import { loadedAddon } from './native-handle.js';
+import { kernelDrops, MODES, type Mode, openEndpoint, TestLoop, useMode } from './test-support.js';
 
 let loop: TestLoop;
 const transports: DatagramTransport[] = [];
@@ -14,20 +15,42 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  setDgramFastPath(true);
+  useMode('native');
+  for (const restore of restores.splice(0)) restore();
   for (const t of transports.splice(0)) t.abort();
   // Fails the test if a callback threw (a Recorder grammar check included).
   await loop.dispose();
 });
 
+/** Undo what {@link failNextSends} patched in the shared addon (run after each test). */
+const restores: (() => void)[] = [];
+
+type Sender = { send: (...args: unknown[]) => number };
+
 /**
  * Fault injection on the real socket: the next `n` sends fail with `code`, as a full
  * qdisc (ENOBUFS) would make them; later sends go to the kernel as usual.
  */
-function failNextSends(transport: DatagramTransport, n: number, code: 'ENOBUFS' | 'EAGAIN'): void {
+function failNextSends(
+  transport: DatagramTransport,
+  mode: Mode,
+  n: number,
+  code: 'ENOBUFS' | 'EAGAIN',
+): void {
   const sock = transport.getExtraInfo('socket') as Socket & { send: (...args: unknown[]) => void };
-  const handle = dgramHandle(sock);
   let failures = n;
+  if (mode === 'native') {
+    // The addon module object the transports of this test file call into.
+    const addon = loadedAddon() as unknown as Sender;
+    const realSend = addon.send;
+    addon.send = (...args: unknown[]) =>
+      failures-- > 0 ? -constants.errno[code] : realSend(...args);
+    restores.push(() => {
+      addon.send = realSend;
+    });
+    return;
+  }
+  const handle = dgramHandle(sock);
   if (handle !== null) {
     const realSend = handle.send.bind(handle) as (...args: unknown[]) => number;
     (handle as unknown as { send: (...args: unknown[]) => number }).send = (...args: unknown[]) =>
@@ -46,7 +69,7 @@ function failNextSends(transport: DatagramTransport, n: number, code: 'ENOBUFS' 
 }
 
 describe('write buffer account and watermarks, public dgram API (SPEC §4.6, §6.6)', () => {
-  beforeEach(() => setDgramFastPath(false));
+  beforeEach(() => useMode('public'));
 
   it('getWriteBufferSize is exactly the bytes handed to send() and not completed, then 0', async () => {
     const [[a], [, bProto, bAddr]] = await pair();
@@ -93,8 +116,10 @@ describe('write buffer account and watermarks, public dgram API (SPEC §4.6, §6
   });
 });
 
-describe.each(MODES)('flow control and backpressure, %s (SPEC §4.6, §6.6)', (_name, fast) => {
-  beforeEach(() => setDgramFastPath(fast));
+describe.each(MODES)('flow control and backpressure, %s (SPEC §4.6, §6.6)', (_name, mode) => {
+  beforeEach(() => useMode(mode));
+  /** The kernel's answer is known inside sendto (no send callback a tick later). */
+  const fast = mode !== 'public';
 
   it('a 10,000-datagram burst from one synchronous loop: flow control by the watermarks, nothing lost that the OS accepted', async () => {
     const [[a, aProto], [b, bProto, bAddr], [, cProto, cAddr]] = await Promise.all([
@@ -174,7 +199,7 @@ describe.each(MODES)('flow control and backpressure, %s (SPEC §4.6, §6.6)', (_
 
   it('ENOBUFS from send is backpressure: the datagram stays accounted and is sent again, not lost', async () => {
     const [[a, aProto], [, bProto, bAddr]] = await pair();
-    failNextSends(a, 3, 'ENOBUFS');
+    failNextSends(a, mode, 3, 'ENOBUFS');
     a.setWriteBufferLimits(2, 0);
     for (let i = 0; i < 5; i++) a.sendto(Buffer.from([i]), bAddr);
     if (fast) {
@@ -192,7 +217,7 @@ describe.each(MODES)('flow control and backpressure, %s (SPEC §4.6, §6.6)', (_
 
   it('EAGAIN is backpressure too; sendto while held back queues behind, in order', async () => {
     const [[a, aProto], [, bProto, bAddr]] = await pair();
-    failNextSends(a, 1, 'EAGAIN');
+    failNextSends(a, mode, 1, 'EAGAIN');
     a.sendto(Buffer.from([1]), bAddr);
     a.sendto(Buffer.from([2]), bAddr);
     await bProto.received(2);
@@ -202,7 +227,7 @@ describe.each(MODES)('flow control and backpressure, %s (SPEC §4.6, §6.6)', (_
 
   it('close() waits for datagrams held back by ENOBUFS before connectionLost', async () => {
     const [[a, aProto], [, bProto, bAddr]] = await pair();
-    failNextSends(a, 1, 'ENOBUFS');
+    failNextSends(a, mode, 1, 'ENOBUFS');
     a.sendto(Buffer.from('kept'), bAddr);
     a.close();
     expect(await aProto.lost).toBeNull();
@@ -211,7 +236,7 @@ describe.each(MODES)('flow control and backpressure, %s (SPEC §4.6, §6.6)', (_
 
   it('abort() drops datagrams held back by ENOBUFS', async () => {
     const [[a, aProto], [, , bAddr]] = await pair();
-    failNextSends(a, 5, 'ENOBUFS');
+    failNextSends(a, mode, 5, 'ENOBUFS');
     a.sendto(Buffer.from('dropped'), bAddr);
     a.abort();
     expect(a.getWriteBufferSize()).toBe(0);

@@ -21,13 +21,27 @@ import type {
   Future,
   Logger,
 } from '@x/transport-core';
+import { setDgramFastPath } from './dgram-internals.js';
+import { setNativeUdp } from './native-handle.js';
 import { udp } from './udp.js';
 
-/** The two send/receive paths of `UdpTransport` (see dgram-internals.ts), for `describe.each`. */
+/**
+ * The three send/receive paths of `UdpTransport`, for `describe.each`: the native addon
+ * (native-handle.ts), Node's handle (dgram-internals.ts), and the public dgram API.
+ */
 export const MODES = [
-  ['handle fast path', true],
-  ['public dgram API', false],
+  ['native addon', 'native'],
+  ['handle fast path', 'handle'],
+  ['public dgram API', 'public'],
 ] as const;
+
+export type Mode = (typeof MODES)[number][1];
+
+/** Makes the endpoints created from now on use `mode` (a test file's `afterEach` resets to 'native'). */
+export function useMode(mode: Mode): void {
+  setDgramFastPath(mode !== 'public');
+  setNativeUdp(mode === 'native');
+}
 
 /** A loop with `udp()` whose exception handler and logger record into arrays. */
 export class TestLoop extends EventLoop {

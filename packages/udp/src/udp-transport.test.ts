@@ -1,7 +1,6 @@
 import type { DatagramTransport } from '@x/transport-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { setDgramFastPath } from './dgram-internals.js';
-import { MODES, openEndpoint, Recorder, TestLoop } from './test-support.js';
+import { MODES, openEndpoint, Recorder, TestLoop, useMode } from './test-support.js';
 
 let loop: TestLoop;
 const transports: DatagramTransport[] = [];
@@ -12,14 +11,14 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  setDgramFastPath(true);
+  useMode('native');
   for (const t of transports.splice(0)) t.abort();
   // Fails the test if a callback threw (a Recorder grammar check included).
   await loop.dispose();
 });
 
-describe.each(MODES)('UdpTransport, %s', (_mode, fast) => {
-  beforeEach(() => setDgramFastPath(fast));
+describe.each(MODES)('UdpTransport, %s', (_name, mode) => {
+  beforeEach(() => useMode(mode));
 
   describe('datagramReceived (SPEC §4.12)', () => {
     it('delivers every datagram with the sender [host, port], empty ones included (B-072, B-075)', async () => {

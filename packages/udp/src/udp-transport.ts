@@ -19,6 +19,7 @@ import {
   type UdpHandle,
   uvError,
 } from './dgram-internals.js';
+import { nativeHandle } from './native-handle.js';
 import { SendDestinations } from './send-address.js';
 import { SendQueue } from './send-queue.js';
 import {
@@ -110,7 +111,12 @@ export class UdpTransport extends TransportBase implements DatagramTransport {
     this.#connected = init.connected;
     this.#onSent = (err) => this.#sent(err);
     this.#sock[kTransport] = this;
-    this.#handle = dgramHandle(sock);
+    const handle = dgramHandle(sock);
+    // A socket of our own may move its reading to the native addon (native-handle.ts).
+    this.#handle =
+      handle !== null && init.ownSocket === true
+        ? (nativeHandle(handle, init.family) ?? handle)
+        : handle;
     if (this.#handle !== null) this.#req = newSendRequest(onSendComplete, kTransport, this);
     if (this.#handle !== null && init.ownSocket === true) {
       this.#handle[kTransport] = this;
@@ -290,6 +296,7 @@ export class UdpTransport extends TransportBase implements DatagramTransport {
   }
 
   protected _release(): void {
+    this.#handle?.release?.();
     const sock = this.#sock;
     sock.removeListener('close', onSocketClose);
     try {

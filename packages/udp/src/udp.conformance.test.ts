@@ -15,6 +15,7 @@ import {
   type TestRegistrar,
 } from '@x/transport-core/testing';
 import { describe, expect, it } from 'vitest';
+import { MODES, type Mode, useMode } from './test-support.js';
 import { udp } from './udp.js';
 
 const t = { describe, it, skip: it.skip };
@@ -48,7 +49,11 @@ function mutate(real: DatagramTransport, overrides: Partial<DatagramTransport>):
   });
 }
 
-function factory(connected: boolean, mutation: Mutation = {}): DatagramConformanceFactory {
+function factory(
+  connected: boolean,
+  mutation: Mutation = {},
+  mode: Mode = 'native',
+): DatagramConformanceFactory {
   return async (ctx) => {
     const loop = new EventLoop({ transports: [udp()], logger: ctx.logger });
     loop.setExceptionHandler(ctx.exceptionHandler);
@@ -56,23 +61,25 @@ function factory(connected: boolean, mutation: Mutation = {}): DatagramConforman
     const socket = await boundSocket(ctx);
     const { address, port } = socket.address();
     const protocol = ctx.protocolFactory();
-    const [real] = await loop.createDatagramEndpoint(
-      () => mutation.protocol?.(protocol) ?? protocol,
-      {
+    useMode(mode);
+    const [real] = await loop
+      .createDatagramEndpoint(() => mutation.protocol?.(protocol) ?? protocol, {
         localAddr: ['127.0.0.1', 0],
         ...(connected ? { remoteAddr: [address, port] as const } : {}),
-      },
-    );
+      })
+      .finally(() => useMode('native'));
     const transport = mutation.transport ? mutate(real, mutation.transport(real)) : real;
     const peer = new DgramPeer(socket, real.getExtraInfo('sockname') as [string, number]);
     return { loop, transport, protocol, peer, close: async () => transport.abort() };
   };
 }
 
-defineDatagramConformance(t, 'UDP unconnected', factory(false));
-defineDatagramConformance(t, 'UDP connected (remoteAddr)', factory(true), {
-  capabilities: { connected: true },
-});
+for (const [name, mode] of MODES) {
+  defineDatagramConformance(t, `UDP unconnected, ${name}`, factory(false, {}, mode));
+  defineDatagramConformance(t, `UDP connected (remoteAddr), ${name}`, factory(true, {}, mode), {
+    capabilities: { connected: true },
+  });
+}
 
 /** Registers the datagram suite into a map `title -> check` instead of a framework. */
 function collect(make: DatagramConformanceFactory, options?: DatagramConformanceOptions) {
