@@ -85,7 +85,8 @@ describe.runIf(process.platform === 'linux')('@x/udp-native (Linux)', () => {
     const [receiver, rProto, rAddr] = await openEndpoint(loop);
     (receiver.getExtraInfo('socket') as Socket).setRecvBufferSize(4 * 1024 * 1024);
     const [a, , aAddr] = await openEndpoint(loop);
-    const [b, , bAddr] = await openEndpoint(loop);
+    // Another loopback address: the sender's host differs, not only its port.
+    const [b, , bAddr] = await openEndpoint(loop, '127.0.0.2');
     // Sizes from empty to the IPv4 maximum; 50 datagrams are 4 batches of up to 16.
     const sizes = Array.from({ length: 50 }, (_, i) => (i === 7 ? 65_507 : (i * 997) % 3000));
     const payload = (i: number) => Buffer.alloc(sizes[i] as number, i + 1);

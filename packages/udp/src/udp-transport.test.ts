@@ -146,6 +146,17 @@ describe.each(MODES)('UdpTransport, %s', (_name, mode) => {
       client.sendto(Buffer.from('anyone?'));
       expect(((await error) as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
       expect(client.isClosing()).toBe(false);
+      // And keeps receiving: a peer now at that address is heard (the error did not stop
+      // reading; the native path's poll reports a socket error as EPOLLERR and stops).
+      const [peer, peerProto] = await loop.createDatagramEndpoint(() => new Recorder(loop), {
+        localAddr: probeAddr,
+      });
+      transports.push(peer);
+      peer.sendto(Buffer.from('here now'), client.getExtraInfo('sockname') as [string, number]);
+      await clientProto.received(1);
+      client.sendto(Buffer.from('hello'));
+      await peerProto.received(1);
+      expect(clientProto.datagrams).toEqual([Buffer.from('here now')]);
     });
 
     it('a throwing errorReceived is reported and the endpoint keeps serving (SPEC §6.3)', async () => {
