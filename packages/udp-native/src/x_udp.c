@@ -51,8 +51,10 @@ typedef struct {
   int closed;
 } endpoint;
 
-/* Receive slots, one set per thread (workers have loops of their own), made on first read. */
+/* Receive slots, one set per thread (workers have loops of their own): made on the first
+ * read, freed when the thread's last endpoint closed. */
 static _Thread_local char *slots;
+static _Thread_local unsigned open_endpoints;
 
 static void on_readable(uv_poll_t *poll, int status, int events);
 static void cleanup_hook(napi_async_cleanup_hook_handle handle, void *arg);
@@ -124,6 +126,7 @@ static napi_value ep_open(napi_env env, napi_callback_info info) {
   napi_async_init(env, argv[0], name, &ep->async_context);
   napi_add_async_cleanup_hook(env, cleanup_hook, ep, &ep->cleanup);
   ep->reading = 1;
+  open_endpoints++;
   uv_poll_start(&ep->poll, UV_READABLE, on_readable);
   napi_value external;
   napi_create_external(env, ep, NULL, NULL, &external);
@@ -166,7 +169,7 @@ static void deliver(endpoint *ep, struct mmsghdr *msgs, struct sockaddr_storage 
   char *p = packed;
   for (int i = 0; i < n; i++) {
     uint32_t len = msgs[i].msg_len;
-    memcpy(p, slots + (size_t)i * SLOT, len);
+    if (len > 0) memcpy(p, slots + (size_t)i * SLOT, len);
     p += len;
     const struct sockaddr_storage *a = &addrs[i];
     socklen_t alen = msgs[i].msg_hdr.msg_namelen;
@@ -201,9 +204,16 @@ static void deliver_error(endpoint *ep, int err) {
 static void on_readable(uv_poll_t *poll, int status, int events) {
   endpoint *ep = poll->data;
   (void)events;
-  if (slots == NULL && (slots = malloc((size_t)BATCH * SLOT)) == NULL) return;
   napi_handle_scope scope;
   napi_open_handle_scope(ep->env, &scope);
+  if (slots == NULL && (slots = malloc((size_t)BATCH * SLOT)) == NULL) {
+    /* Nothing to read into: report it once and stop, rather than wake up forever. */
+    ep->reading = 0;
+    uv_poll_stop(&ep->poll);
+    deliver_error(ep, ENOMEM);
+    napi_close_handle_scope(ep->env, scope);
+    return;
+  }
   if (status < 0) {
     /* libuv reports EPOLLERR as UV_EBADF and stops the poll. On a UDP socket that is a
      * pending socket error (ICMP port unreachable: ECONNREFUSED): take it, report it,
@@ -312,6 +322,10 @@ static void on_poll_closed(uv_handle_t *handle) {
   /* Only now may the environment (and this code, with the addon) go away. */
   napi_remove_async_cleanup_hook(ep->cleanup);
   free(ep);
+  if (--open_endpoints == 0) {
+    free(slots);
+    slots = NULL;
+  }
 }
 
 /* Stops polling and closes the duplicate. uv_close() takes the descriptor out of the
