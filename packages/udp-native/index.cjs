@@ -8,3 +8,5 @@ exports.open = binding.open;
 exports.send = binding.send;
 exports.reading = binding.reading;
 exports.close = binding.close;
+exports.ref = binding.ref;
+exports.hasRef = binding.hasRef;

@@ -28,5 +28,11 @@ export function send(endpoint: Endpoint, data: Uint8Array, port?: number, host?:
 /** Stops (false) or restarts (true) reading. */
 export function reading(endpoint: Endpoint, on: boolean): void;
 
+/** Whether the endpoint keeps Node's event loop (the process, the worker) alive; default true. */
+export function ref(endpoint: Endpoint, on: boolean): void;
+
+/** True while the endpoint keeps the loop alive (false once closed). */
+export function hasRef(endpoint: Endpoint): boolean;
+
 /** Stops reading and frees the endpoint; the original socket stays open. Idempotent. */
 export function close(endpoint: Endpoint): void;

@@ -12,7 +12,8 @@
  * reading. The dgram socket keeps owning the original descriptor and its options.
  *
  * API (index.d.cts): open(owner, fd, meta) -> endpoint; send(endpoint, bytes[, port,
- * host]) -> bytes + 1 or -errno; reading(endpoint, on); close(endpoint).
+ * host]) -> bytes + 1 or -errno; reading(endpoint, on); ref(endpoint, on);
+ * hasRef(endpoint); close(endpoint).
  * owner.onbatch(arrayBuffer, count, hosts) gets the datagrams packed in order, their
  * lengths and ports in meta[2i], meta[2i+1]; owner.onerror(-errno) a receive error.
  */
@@ -317,6 +318,31 @@ static napi_value ep_reading(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ref(endpoint, on): whether the endpoint keeps the loop alive (the socket's ref/unref). */
+static napi_value ep_ref(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  endpoint *ep = argc >= 2 ? get_endpoint(env, argv[0]) : NULL;
+  bool on;
+  if (ep == NULL || napi_get_value_bool(env, argv[1], &on) != napi_ok)
+    return throw_type(env, "ref(endpoint, on)");
+  if (ep->closed) return NULL;
+  if (on) uv_ref((uv_handle_t *)&ep->poll);
+  else uv_unref((uv_handle_t *)&ep->poll);
+  return NULL;
+}
+
+static napi_value ep_has_ref(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  endpoint *ep = argc >= 1 ? get_endpoint(env, argv[0]) : NULL;
+  if (ep == NULL) return throw_type(env, "hasRef(endpoint)");
+  napi_get_boolean(env, !ep->closed && uv_has_ref((uv_handle_t *)&ep->poll), &out);
+  return out;
+}
+
 static void on_poll_closed(uv_handle_t *handle) {
   endpoint *ep = handle->data;
   /* Only now may the environment (and this code, with the addon) go away. */
@@ -372,6 +398,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"send", NULL, ep_send, NULL, NULL, NULL, napi_default_method, NULL},
       {"reading", NULL, ep_reading, NULL, NULL, NULL, napi_default_method, NULL},
       {"close", NULL, ep_close, NULL, NULL, NULL, napi_default_method, NULL},
+      {"ref", NULL, ep_ref, NULL, NULL, NULL, napi_default_method, NULL},
+      {"hasRef", NULL, ep_has_ref, NULL, NULL, NULL, napi_default_method, NULL},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   return exports;

@@ -5,7 +5,12 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { ReadTransport } from '@x/transport-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadedAddon, type NativeUdp, nativeUdpAvailable } from './native-handle.js';
+import {
+  loadedAddon,
+  type NativeUdp,
+  nativeHandleOf,
+  nativeUdpAvailable,
+} from './native-handle.js';
 import { openEndpoint, Recorder, TestLoop, useMode } from './test-support.js';
 
 /**
@@ -143,5 +148,41 @@ describe.runIf(process.platform === 'linux')('@x/udp-native (Linux)', () => {
     // Before the async cleanup hook, this crashed the process (the poll's close callback
     // ran after the worker had unloaded the addon).
     expect(await worker.terminate()).toBe(1);
+  });
+
+  it("sock.unref() / ref() govern the addon's poll as they governed the socket's own reading", async () => {
+    const [t, proto] = await openEndpoint(loop);
+    const sock = t.getExtraInfo('socket') as Socket;
+    const native = nativeHandleOf(sock);
+    expect(native?.hasRef()).toBe(true);
+    expect(sock.unref()).toBe(sock);
+    expect(native?.hasRef()).toBe(false);
+    sock.ref();
+    expect(native?.hasRef()).toBe(true);
+    t.close();
+    await proto.lost;
+    // After the transport: the socket's methods are its prototype's again.
+    expect(Object.hasOwn(sock, 'ref') || Object.hasOwn(sock, 'unref')).toBe(false);
+    expect(nativeHandleOf(sock)).toBeUndefined();
+  });
+
+  it('an unref()ed endpoint lets its thread end by itself', async () => {
+    const addonPath = createRequire(import.meta.url).resolve('@x/udp-native');
+    const worker = new Worker(
+      `const addon = require(require('node:worker_threads').workerData);
+      const sock = require('node:dgram').createSocket('udp4');
+      sock.bind(0, '127.0.0.1', () => {
+        const key = Object.getOwnPropertySymbols(sock).find((s) => s.description === 'state symbol');
+        const handle = sock[key].handle;
+        handle.recvStop();
+        const endpoint = addon.open({ onbatch() {}, onerror() {} }, handle.fd, new Uint32Array(32));
+        addon.ref(endpoint, false);
+        sock.unref();
+      });`,
+      { eval: true, workerData: addonPath },
+    );
+    // With the poll still referenced this would never end (and the test would time out).
+    const [code] = (await once(worker, 'exit')) as [number];
+    expect(code).toBe(0);
   });
 });

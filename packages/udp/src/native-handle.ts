@@ -1,4 +1,4 @@
-import type { RemoteInfo } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import type { SendRequest, UdpHandle } from './dgram-internals.js';
 
 /**
@@ -17,7 +17,15 @@ export interface NativeUdp {
   open(owner: NativeUdpHandle, fd: number, meta: Uint32Array): unknown;
   send(endpoint: unknown, data: Uint8Array, port?: number, host?: string): number;
   reading(endpoint: unknown, on: boolean): void;
+  ref(endpoint: unknown, on: boolean): void;
+  hasRef(endpoint: unknown): boolean;
   close(endpoint: unknown): void;
+}
+
+/** The socket's own `ref()`/`unref()`, shadowing its prototype's while the addon reads it. */
+interface RefOverrides {
+  ref?: () => Socket;
+  unref?: () => Socket;
 }
 
 /** Lengths and ports of one batch: two numbers per datagram, 16 datagrams at most. */
@@ -64,14 +72,25 @@ export function setNativeUdp(on: boolean): void {
 }
 
 /**
- * Moves the reading of `handle` (a bound dgram socket's own) to the addon, or returns
- * null when the addon is not available and the handle stays as it is.
+ * Moves the reading of `sock` (bound, with Node's `handle`) to the addon, or returns null
+ * when the addon is not available and the handle stays as it is.
  */
-export function nativeHandle(handle: UdpHandle, family: 4 | 6): NativeUdpHandle | null {
+export function nativeHandle(
+  sock: Socket,
+  handle: UdpHandle,
+  family: 4 | 6,
+): NativeUdpHandle | null {
   const fd = (handle as { fd?: unknown }).fd;
   if (!enabled || addon == null || typeof fd !== 'number' || fd < 0) return null;
-  return NativeUdpHandle.open(addon, handle, fd, family);
+  return NativeUdpHandle.open(addon, sock, handle, fd, family);
 }
+
+/** The addon side of `sock`'s transport, for this package's tests. */
+export function nativeHandleOf(sock: Socket): NativeUdpHandle | undefined {
+  return bySocket.get(sock);
+}
+
+const bySocket = new WeakMap<Socket, NativeUdpHandle>();
 
 export class NativeUdpHandle implements UdpHandle {
   [key: symbol]: unknown;
@@ -80,6 +99,7 @@ export class NativeUdpHandle implements UdpHandle {
   readonly #meta = new Uint32Array(META_LENGTH);
   readonly #family: 'IPv4' | 'IPv6';
   #endpoint: unknown = null;
+  #sock: Socket | null = null;
 
   private constructor(addon: NativeUdp, family: 4 | 6) {
     this.#addon = addon;
@@ -88,6 +108,7 @@ export class NativeUdpHandle implements UdpHandle {
 
   static open(
     addon: NativeUdp,
+    sock: Socket,
     handle: UdpHandle,
     fd: number,
     family: 4 | 6,
@@ -101,7 +122,38 @@ export class NativeUdpHandle implements UdpHandle {
       return null;
     }
     native.#endpoint = endpoint;
+    native.#followRefs(sock, handle);
+    bySocket.set(sock, native);
     return native;
+  }
+
+  /**
+   * The socket's own handle no longer reads, so it no longer keeps the loop alive; the
+   * addon's poll does. `sock.ref()`/`sock.unref()` must govern that poll as they governed
+   * the handle (a socket made with `unref()` lets the process exit): they are shadowed on
+   * the socket for as long as the addon reads it.
+   */
+  #followRefs(sock: Socket, handle: UdpHandle): void {
+    const addon = this.#addon;
+    const endpoint = this.#endpoint;
+    const proto = Object.getPrototypeOf(sock) as Socket;
+    const own = sock as unknown as RefOverrides;
+    own.ref = function (this: Socket) {
+      addon.ref(endpoint, true);
+      return proto.ref.call(this);
+    };
+    own.unref = function (this: Socket) {
+      addon.ref(endpoint, false);
+      return proto.unref.call(this);
+    };
+    const hasRef = (handle as { hasRef?: () => boolean }).hasRef;
+    if (typeof hasRef === 'function' && !hasRef.call(handle)) addon.ref(endpoint, false);
+    this.#sock = sock;
+  }
+
+  /** True while the addon's poll keeps the loop alive. */
+  hasRef(): boolean {
+    return this.#addon.hasRef(this.#endpoint);
   }
 
   /** Called by the addon: `count` datagrams packed into `data`, in arrival order. */
@@ -164,6 +216,14 @@ export class NativeUdpHandle implements UdpHandle {
   /** Stops reading and frees the addon's side (the dgram socket itself is closed by its owner). */
   release(): void {
     this.#addon.close(this.#endpoint);
+    const sock = this.#sock;
+    if (sock !== null) {
+      const own = sock as unknown as RefOverrides;
+      delete own.ref;
+      delete own.unref;
+      bySocket.delete(sock);
+      this.#sock = null;
+    }
   }
 }
 

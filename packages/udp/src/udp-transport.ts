@@ -115,7 +115,7 @@ export class UdpTransport extends TransportBase implements DatagramTransport {
     // A socket of our own may move its reading to the native addon (native-handle.ts).
     this.#handle =
       handle !== null && init.ownSocket === true
-        ? (nativeHandle(handle, init.family) ?? handle)
+        ? (nativeHandle(sock, handle, init.family) ?? handle)
         : handle;
     if (this.#handle !== null) this.#req = newSendRequest(onSendComplete, kTransport, this);
     if (this.#handle !== null && init.ownSocket === true) {
