@@ -190,7 +190,8 @@ static void deliver(endpoint *ep, struct mmsghdr *msgs, struct sockaddr_storage 
   argv[0] = buffer;
   argv[1] = int_value(env, n);
   argv[2] = hosts;
-  rethrow_pending(env, napi_make_callback(env, ep->async_context, owner, callback, 3, argv, &result));
+  napi_status status = napi_make_callback(env, ep->async_context, owner, callback, 3, argv, &result);
+  rethrow_pending(env, status);
 }
 
 static void deliver_error(endpoint *ep, int err) {
@@ -199,7 +200,8 @@ static void deliver_error(endpoint *ep, int err) {
   napi_get_reference_value(env, ep->owner, &owner);
   napi_get_named_property(env, owner, "onerror", &callback);
   arg = int_value(env, -err);
-  rethrow_pending(env, napi_make_callback(env, ep->async_context, owner, callback, 1, &arg, &result));
+  napi_status status = napi_make_callback(env, ep->async_context, owner, callback, 1, &arg, &result);
+  rethrow_pending(env, status);
 }
 
 static void on_readable(uv_poll_t *poll, int status, int events) {
@@ -223,7 +225,8 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
     socklen_t len = sizeof pending;
     if (getsockopt(ep->fd, SOL_SOCKET, SO_ERROR, &pending, &len) != 0) pending = errno;
     deliver_error(ep, pending != 0 ? pending : -status);
-    if (pending != 0 && ep->reading && !ep->closed) uv_poll_start(&ep->poll, UV_READABLE, on_readable);
+    if (pending != 0 && ep->reading && !ep->closed)
+      uv_poll_start(&ep->poll, UV_READABLE, on_readable);
   }
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];

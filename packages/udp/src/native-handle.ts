@@ -12,7 +12,7 @@ import type { SendRequest, UdpHandle } from './dgram-internals.js';
  * given by the user keeps its `'message'` events.
  */
 
-/** The addon's API (packages/udp-native/index.d.cts), kept here so no type of it is exported. */
+/** The addon's API (packages/udp-native/index.d.cts), restated so the package's types need none of it. */
 export interface NativeUdp {
   open(owner: NativeUdpHandle, fd: number, meta: Uint32Array): unknown;
   send(endpoint: unknown, data: Uint8Array, port?: number, host?: string): number;
