@@ -50,6 +50,11 @@ typedef struct {
   int family;
   int reading;
   int closed;
+  /* The memory has two owners: the poll handle (until its close callback) and the
+   * JavaScript external (until it is collected). The last one to let go frees it, so a
+   * call with a closed endpoint finds `closed` set, never freed memory. */
+  int poll_closed;
+  int collected;
 } endpoint;
 
 /* Receive slots, one set per thread (workers have loops of their own): made on the first
@@ -58,6 +63,7 @@ static _Thread_local char *slots;
 static _Thread_local unsigned open_endpoints;
 
 static void on_readable(uv_poll_t *poll, int status, int events);
+static void on_collected(napi_env env, void *data, void *hint);
 static void cleanup_hook(napi_async_cleanup_hook_handle handle, void *arg);
 
 static napi_value int_value(napi_env env, int32_t v) {
@@ -130,7 +136,7 @@ static napi_value ep_open(napi_env env, napi_callback_info info) {
   open_endpoints++;
   uv_poll_start(&ep->poll, UV_READABLE, on_readable);
   napi_value external;
-  napi_create_external(env, ep, NULL, NULL, &external);
+  napi_create_external(env, ep, on_collected, NULL, &external);
   return external;
 }
 
@@ -350,11 +356,23 @@ static void on_poll_closed(uv_handle_t *handle) {
   endpoint *ep = handle->data;
   /* Only now may the environment (and this code, with the addon) go away. */
   napi_remove_async_cleanup_hook(ep->cleanup);
-  free(ep);
+  ep->poll_closed = 1;
+  if (ep->collected) free(ep);
   if (--open_endpoints == 0) {
     free(slots);
     slots = NULL;
   }
+}
+
+/* The JavaScript side let go of the endpoint. An open endpoint cannot be collected (its
+ * owner reference keeps the JavaScript side alive), except when its environment ends,
+ * and then the cleanup hook closes it. */
+static void on_collected(napi_env env, void *data, void *hint) {
+  endpoint *ep = data;
+  (void)env;
+  (void)hint;
+  ep->collected = 1;
+  if (ep->poll_closed) free(ep);
 }
 
 /* Stops polling and closes the duplicate. uv_close() takes the descriptor out of the
