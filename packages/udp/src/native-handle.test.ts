@@ -14,9 +14,10 @@ import {
 import { openEndpoint, Recorder, TestLoop, useMode } from './test-support.js';
 
 /**
- * What only the native addon path has: batched reads (up to 16 datagrams per recvmmsg, one
- * call into JavaScript), which endpoints use it, and the pause inside a batch. Everything
- * else runs on all three paths in the other test files (`MODES`).
+ * What only the native addon path has: which endpoints use it, batched reads (up to 16
+ * datagrams per recvmmsg, one call into JavaScript), a pause inside a batch, `ref`/`unref`,
+ * and the end of a worker with an endpoint open. Everything else runs on all three paths
+ * in the other test files (`MODES`).
  */
 
 let loop: TestLoop;
