@@ -196,7 +196,8 @@ static void deliver(endpoint *ep, struct mmsghdr *msgs, struct sockaddr_storage 
   argv[0] = buffer;
   argv[1] = int_value(env, n);
   argv[2] = hosts;
-  napi_status status = napi_make_callback(env, ep->async_context, owner, callback, 3, argv, &result);
+  napi_status status =
+      napi_make_callback(env, ep->async_context, owner, callback, 3, argv, &result);
   rethrow_pending(env, status);
 }
 
@@ -206,7 +207,8 @@ static void deliver_error(endpoint *ep, int err) {
   napi_get_reference_value(env, ep->owner, &owner);
   napi_get_named_property(env, owner, "onerror", &callback);
   arg = int_value(env, -err);
-  napi_status status = napi_make_callback(env, ep->async_context, owner, callback, 1, &arg, &result);
+  napi_status status =
+      napi_make_callback(env, ep->async_context, owner, callback, 1, &arg, &result);
   rethrow_pending(env, status);
 }
 
@@ -312,15 +314,34 @@ static napi_value ep_send(napi_env env, napi_callback_info info) {
   return int_value(env, sent < 0 ? -errno : (int32_t)sent + 1);
 }
 
-static napi_value ep_reading(napi_env env, napi_callback_info info) {
+/* The (endpoint) argument of hasRef() and close(); NULL after throwing `usage`. */
+static endpoint *endpoint_arg(napi_env env, napi_callback_info info, const char *usage) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  endpoint *ep = argc >= 1 ? get_endpoint(env, argv[0]) : NULL;
+  if (ep == NULL) throw_type(env, usage);
+  return ep;
+}
+
+/* The (endpoint, on) arguments of reading() and ref(); NULL after throwing `usage`. */
+static endpoint *endpoint_and_flag(napi_env env, napi_callback_info info, bool *on,
+                                   const char *usage) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   endpoint *ep = argc >= 2 ? get_endpoint(env, argv[0]) : NULL;
+  if (ep == NULL || napi_get_value_bool(env, argv[1], on) != napi_ok) {
+    throw_type(env, usage);
+    return NULL;
+  }
+  return ep;
+}
+
+static napi_value ep_reading(napi_env env, napi_callback_info info) {
   bool on;
-  if (ep == NULL || napi_get_value_bool(env, argv[1], &on) != napi_ok)
-    return throw_type(env, "reading(endpoint, on)");
-  if (ep->closed || ep->reading == on) return NULL;
+  endpoint *ep = endpoint_and_flag(env, info, &on, "reading(endpoint, on)");
+  if (ep == NULL || ep->closed || ep->reading == on) return NULL;
   ep->reading = on;
   if (on) uv_poll_start(&ep->poll, UV_READABLE, on_readable);
   else uv_poll_stop(&ep->poll);
@@ -329,25 +350,18 @@ static napi_value ep_reading(napi_env env, napi_callback_info info) {
 
 /* ref(endpoint, on): whether the endpoint keeps the loop alive (the socket's ref/unref). */
 static napi_value ep_ref(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  endpoint *ep = argc >= 2 ? get_endpoint(env, argv[0]) : NULL;
   bool on;
-  if (ep == NULL || napi_get_value_bool(env, argv[1], &on) != napi_ok)
-    return throw_type(env, "ref(endpoint, on)");
-  if (ep->closed) return NULL;
+  endpoint *ep = endpoint_and_flag(env, info, &on, "ref(endpoint, on)");
+  if (ep == NULL || ep->closed) return NULL;
   if (on) uv_ref((uv_handle_t *)&ep->poll);
   else uv_unref((uv_handle_t *)&ep->poll);
   return NULL;
 }
 
 static napi_value ep_has_ref(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], out;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  endpoint *ep = argc >= 1 ? get_endpoint(env, argv[0]) : NULL;
-  if (ep == NULL) return throw_type(env, "hasRef(endpoint)");
+  endpoint *ep = endpoint_arg(env, info, "hasRef(endpoint)");
+  if (ep == NULL) return NULL;
+  napi_value out;
   napi_get_boolean(env, !ep->closed && uv_has_ref((uv_handle_t *)&ep->poll), &out);
   return out;
 }
@@ -404,12 +418,8 @@ static void cleanup_hook(napi_async_cleanup_hook_handle handle, void *arg) {
 }
 
 static napi_value ep_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  endpoint *ep = argc >= 1 ? get_endpoint(env, argv[0]) : NULL;
-  if (ep == NULL) return throw_type(env, "close(endpoint)");
-  close_endpoint(ep);
+  endpoint *ep = endpoint_arg(env, info, "close(endpoint)");
+  if (ep != NULL) close_endpoint(ep);
   return NULL;
 }
 
