@@ -52,6 +52,27 @@ async function countOpens(): Promise<{ count: number }> {
   return counter;
 }
 
+/**
+ * A worker that opens an addon endpoint on a bound socket and leaves it open, then runs
+ * `then` (with `addon`, `sock` and `endpoint` in scope). Plain JavaScript: a worker cannot
+ * load this package's TypeScript.
+ */
+function workerWithEndpoint(then: string): Worker {
+  const addonPath = createRequire(import.meta.url).resolve('@x/udp-native');
+  return new Worker(
+    `const addon = require(require('node:worker_threads').workerData);
+    const sock = require('node:dgram').createSocket('udp4');
+    sock.bind(0, '127.0.0.1', () => {
+      const key = Object.getOwnPropertySymbols(sock).find((s) => s.description === 'state symbol');
+      const handle = sock[key].handle;
+      handle.recvStop();
+      const endpoint = addon.open({ onbatch() {}, onerror() {} }, handle.fd, new Uint32Array(32));
+      ${then}
+    });`,
+    { eval: true, workerData: addonPath },
+  );
+}
+
 /** A settled turn of Node's event loop (each one polls the sockets once): not a timer. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -128,21 +149,8 @@ describe.runIf(process.platform === 'linux')('@x/udp-native (Linux)', () => {
   });
 
   it('a worker that ends with an endpoint still open ends cleanly (the addon waits for its poll to close)', async () => {
-    // Plain JavaScript in the worker (it cannot load this package's TypeScript): the addon
-    // on a bound socket, left open.
-    const addonPath = createRequire(import.meta.url).resolve('@x/udp-native');
-    const worker = new Worker(
-      `const addon = require(require('node:worker_threads').workerData);
-      const { parentPort } = require('node:worker_threads');
-      const sock = require('node:dgram').createSocket('udp4');
-      sock.bind(0, '127.0.0.1', () => {
-        const key = Object.getOwnPropertySymbols(sock).find((s) => s.description === 'state symbol');
-        const handle = sock[key].handle;
-        handle.recvStop();
-        const endpoint = addon.open({ onbatch() {}, onerror() {} }, handle.fd, new Uint32Array(32));
-        parentPort.postMessage(typeof endpoint);
-      });`,
-      { eval: true, workerData: addonPath },
+    const worker = workerWithEndpoint(
+      "require('node:worker_threads').parentPort.postMessage(typeof endpoint);",
     );
     const [opened] = (await once(worker, 'message')) as [string];
     expect(opened).toBe('object');
@@ -168,20 +176,7 @@ describe.runIf(process.platform === 'linux')('@x/udp-native (Linux)', () => {
   });
 
   it('an unref()ed endpoint lets its thread end by itself', async () => {
-    const addonPath = createRequire(import.meta.url).resolve('@x/udp-native');
-    const worker = new Worker(
-      `const addon = require(require('node:worker_threads').workerData);
-      const sock = require('node:dgram').createSocket('udp4');
-      sock.bind(0, '127.0.0.1', () => {
-        const key = Object.getOwnPropertySymbols(sock).find((s) => s.description === 'state symbol');
-        const handle = sock[key].handle;
-        handle.recvStop();
-        const endpoint = addon.open({ onbatch() {}, onerror() {} }, handle.fd, new Uint32Array(32));
-        addon.ref(endpoint, false);
-        sock.unref();
-      });`,
-      { eval: true, workerData: addonPath },
-    );
+    const worker = workerWithEndpoint('addon.ref(endpoint, false); sock.unref();');
     // With the poll still referenced this would never end (and the test would time out).
     const [code] = (await once(worker, 'exit')) as [number];
     expect(code).toBe(0);
