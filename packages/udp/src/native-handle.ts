@@ -180,22 +180,17 @@ export class NativeUdpHandle implements UdpHandle {
     });
   }
 
-  send(req: SendRequest, list: Uint8Array[], count: number, hasCallback: boolean): number;
-  send(
-    req: SendRequest,
-    list: Uint8Array[],
-    count: number,
-    port: number,
-    address: string,
-    hasCallback: boolean,
-  ): number;
-  /** Sends `list[0]` now: bytes + 1, or a negative errno (never queued, so never 0). */
+  /**
+   * Sends `list[0]` now: bytes + 1, or a negative errno (never queued, so never 0). One
+   * signature covers both of {@link UdpHandle.send}'s: `port` is `hasCallback` when no
+   * `address` follows (connected endpoints).
+   */
   send(
     _req: SendRequest,
     list: Uint8Array[],
     _count: number,
     port: number | boolean,
-    address?: unknown,
+    address?: string,
   ): number {
     const data = list[0] as Uint8Array;
     return typeof address === 'string'
