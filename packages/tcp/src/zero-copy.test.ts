@@ -11,6 +11,7 @@ import {
   rawServer,
   readBytes,
   serverPair,
+  type TestLoop,
   turnsUntil,
 } from './test-support.js';
 
@@ -199,20 +200,19 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
     });
   }
   describe('sockets the user made (moved to the onread path in place)', () => {
+    /** A transport over the user's connected `sock` (aborted at cleanup). */
+    async function connectSock(loop: TestLoop['loop'], sock: Socket) {
+      const made = await loop.createConnection(() => new TracingProtocol(), null, null, { sock });
+      cleanups.add(() => made[0].abort());
+      return made;
+    }
+
     it('createConnection({ sock }) with a connected net.Socket', async () => {
       const { loop, errors } = makeLoop();
       cleanups.add(() => loop.close());
       const raw = await rawServer(cleanups);
       const sock = await rawConnect(cleanups, raw.port);
-      const [transport, protocol] = await loop.createConnection(
-        () => new TracingProtocol(),
-        null,
-        null,
-        {
-          sock,
-        },
-      );
-      cleanups.add(() => transport.abort());
+      const [transport, protocol] = await connectSock(loop, sock);
       expect(transport.getExtraInfo('socket')).toBe(sock);
       await expectZeroCopy(transport, protocol, await raw.accepted());
       expect(errors).toEqual([]);
@@ -280,15 +280,7 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
         turnsUntil(() => sock.readableLength === 5),
         'the early bytes',
       );
-      const [transport, protocol] = await loop.createConnection(
-        () => new TracingProtocol(),
-        null,
-        null,
-        {
-          sock,
-        },
-      );
-      cleanups.add(() => transport.abort());
+      const [transport, protocol] = await connectSock(loop, sock);
       await wait(
         turnsUntil(() => protocol.updates.length === 1),
         'the early bytes delivered',
