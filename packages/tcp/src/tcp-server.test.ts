@@ -62,6 +62,11 @@ function tcpTimerActive(localPort: number, remotePort: number): number | null {
   return null;
 }
 
+/** The host each of the server's listening sockets is bound to, in socket order. */
+function hostsOf(server: Server): string[] {
+  return server.sockets.map((s) => (s.getsockname() as readonly [string, number])[0]);
+}
+
 function portOf(server: Server, i = 0): number {
   const name = server.sockets[i]?.getsockname() as readonly [string, number];
   return name[1];
@@ -235,14 +240,10 @@ describe('createServer / Server (SPEC §3, asyncio 3.13)', () => {
     const server = await tracked(
       await loop.createServer(() => new Echo(), ['127.0.0.1', '::1'], 0),
     );
-    const names = server.sockets
-      .map((s) => (s.getsockname() as readonly [string, number])[0])
-      .sort();
+    const names = hostsOf(server).sort();
     expect(names).toEqual(['127.0.0.1', '::1']);
     const all = await tracked(await loop.createServer(() => new Echo(), null, 0, { family: 4 }));
-    expect(all.sockets.map((s) => (s.getsockname() as readonly [string, number])[0])).toEqual([
-      '0.0.0.0',
-    ]);
+    expect(hostsOf(all)).toEqual(['0.0.0.0']);
     const client = await rawConnect(cleanups, portOf(all));
     client.write('z');
     expect((await wait(readBytes(client, 1), 'echo')).toString()).toBe('z');
@@ -253,16 +254,14 @@ describe('createServer / Server (SPEC §3, asyncio 3.13)', () => {
     const resolved = await lookup('localhost', { all: true, verbatim: true });
     const expected = [...new Set(resolved.map((entry) => entry.address))].sort();
     const named = await tracked(await loop.createServer(() => new Echo(), 'localhost', 0));
-    const names = named.sockets.map((s) => (s.getsockname() as readonly [string, number])[0]);
+    const names = hostsOf(named);
     expect(names.sort()).toEqual(expected);
     const v4 = await tracked(
       await loop.createServer(() => new Echo(), ['localhost', '127.0.0.1', '127.0.0.1'], 0, {
         family: 4,
       }),
     );
-    expect(v4.sockets.map((s) => (s.getsockname() as readonly [string, number])[0])).toEqual([
-      '127.0.0.1',
-    ]);
+    expect(hostsOf(v4)).toEqual(['127.0.0.1']);
     const client = await rawConnect(cleanups, portOf(v4));
     client.write('n');
     expect((await wait(readBytes(client, 1), 'echo')).toString()).toBe('n');
