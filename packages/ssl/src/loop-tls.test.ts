@@ -4,7 +4,7 @@ import { connect, createServer as createNetServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import type { Server, Transport } from '@x/transport-core';
+import type { CreateServerOptions, Server, StreamProtocol, Transport } from '@x/transport-core';
 import { RecordingProtocol, withTimeout } from '@x/transport-core/testing';
 import { describe, expect, it } from 'vitest';
 import { createSSLContext } from './ssl-context.js';
@@ -18,22 +18,34 @@ const { cleanups } = suite;
 const setup = () => loopFixture(suite.certs, cleanups);
 const track = (server: Server) => trackServer(server, cleanups);
 
+/** A server on 127.0.0.1 whose protocols, made by `make`, are collected in order. */
+async function collectingServer<P extends StreamProtocol>(
+  loop: ReturnType<typeof setup>['loop'],
+  make: () => P,
+  options: CreateServerOptions,
+): Promise<{ server: Server; protocols: P[] }> {
+  const protocols: P[] = [];
+  const server = track(
+    await loop.createServer(
+      () => {
+        const p = make();
+        protocols.push(p);
+        return p;
+      },
+      '127.0.0.1',
+      0,
+      options,
+    ),
+  );
+  return { server, protocols };
+}
+
 describe('the ssl option of the loop methods (through @x/tcp)', () => {
   it('createServer + createConnection with ssl: echo over TCP, serverHostname defaults to the host', async () => {
     const { loop, serverContext, clientContext } = setup();
-    const protocols: Echo[] = [];
-    const server = track(
-      await loop.createServer(
-        () => {
-          const p = new Echo();
-          protocols.push(p);
-          return p;
-        },
-        '127.0.0.1',
-        0,
-        { ssl: serverContext },
-      ),
-    );
+    const { server, protocols } = await collectingServer(loop, () => new Echo(), {
+      ssl: serverContext,
+    });
     const port = portOf(server);
     const [transport, protocol] = await withTimeout(
       loop.createConnection(() => new RecordingProtocol(), '127.0.0.1', port, {
@@ -82,19 +94,10 @@ describe('the ssl option of the loop methods (through @x/tcp)', () => {
 
   it('sslHandshakeTimeout through createServer: a silent client is dropped after the timeout, its protocol hears nothing', async () => {
     const { loop, serverContext } = setup();
-    const protocols: RecordingProtocol[] = [];
-    const server = track(
-      await loop.createServer(
-        () => {
-          const p = new RecordingProtocol();
-          protocols.push(p);
-          return p;
-        },
-        '127.0.0.1',
-        0,
-        { ssl: serverContext, sslHandshakeTimeout: 100 },
-      ),
-    );
+    const { server, protocols } = await collectingServer(loop, () => new RecordingProtocol(), {
+      ssl: serverContext,
+      sslHandshakeTimeout: 100,
+    });
     const silent = await rawConnect(portOf(server));
     cleanups.push(() => silent.destroy());
     const dropped = once(silent, 'end');
@@ -188,19 +191,9 @@ describe('the ssl option of the loop methods (through @x/tcp)', () => {
         if (this.text().endsWith('\r\n')) this.transport?.write(Buffer.from('EHLO x\r\n'));
       }
     }
-    const greeters: Greeter[] = [];
-    const server = track(
-      await loop.createServer(
-        () => {
-          const p = new Greeter();
-          greeters.push(p);
-          return p;
-        },
-        '127.0.0.1',
-        0,
-        { ssl: serverContext },
-      ),
-    );
+    const { server, protocols: greeters } = await collectingServer(loop, () => new Greeter(), {
+      ssl: serverContext,
+    });
     const [transport, client] = await withTimeout(
       loop.createConnection(() => new Answerer(), '127.0.0.1', portOf(server), {
         ssl: clientContext,
