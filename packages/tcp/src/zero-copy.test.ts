@@ -280,7 +280,7 @@ describe('BufferedProtocol zero-copy receive (issue point 3)', () => {
         turnsUntil(() => sock.readableLength === 5),
         'the early bytes',
       );
-      const [transport, protocol] = await connectSock(loop, sock);
+      const [, protocol] = await connectSock(loop, sock);
       await wait(
         turnsUntil(() => protocol.updates.length === 1),
         'the early bytes delivered',
