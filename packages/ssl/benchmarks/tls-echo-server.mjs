@@ -8,44 +8,22 @@
 // a BufferedProtocol receiving into its own 256 KiB buffer (after the bytes still queued
 // for sending, and into a fresh buffer when too little is left). Prints "listening on
 // HOST:PORT" on stdout when ready.
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { EventLoop } from '@x/loop';
 import { tcp } from '@x/tcp';
 import { EchoBufferedProtocol, EchoProtocol } from '../../../benchmarks/echo-protocols.mjs';
 import { createSSLContext, ssl } from '../dist/index.js';
+import { tlsServerOptions } from './tls-server-options.mjs';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string' },
-    host: { type: 'string', default: '127.0.0.1' },
-    cert: { type: 'string' },
-    key: { type: 'string' },
-    mode: { type: 'string', default: 'protocol' },
-  },
-});
-const port = Number(values.port);
-if (
-  !Number.isInteger(port) ||
-  port < 0 ||
-  port > 65535 ||
-  values.cert === undefined ||
-  values.key === undefined ||
-  !['protocol', 'buffered'].includes(values.mode)
-) {
-  console.error(
-    'usage: tls-echo-server.mjs --port PORT --cert FILE --key FILE [--host HOST] [--mode protocol|buffered]',
-  );
-  process.exit(2);
-}
+const { port, cert, key, values } = tlsServerOptions(
+  'tls-echo-server.mjs --port PORT --cert FILE --key FILE [--host HOST] [--mode protocol|buffered]',
+  { name: 'mode', values: ['protocol', 'buffered'], default: 'protocol' },
+  { host: { type: 'string', default: '127.0.0.1' } },
+);
 
 const loop = new EventLoop({ transports: [tcp(), ssl()] });
 // Handshakes that the load generator aborts are expected: keep them out of the log.
 loop.setExceptionHandler(() => {});
-const context = createSSLContext({
-  cert: readFileSync(values.cert),
-  key: readFileSync(values.key),
-});
+const context = createSSLContext({ cert, key });
 const Proto = values.mode === 'buffered' ? EchoBufferedProtocol : EchoProtocol;
 const server = await loop.createServer(() => new Proto(), values.host, port, {
   ssl: context,

@@ -10,37 +10,15 @@
 // (`process.binding`), decrypted bytes from onread straight into writeBuffer, and on EOF
 // the handle is closed. Not usable as a server (no timeouts, no verification hooks, no
 // shutdown): it shows what `node:tls`'s own OpenSSL work costs without the socket layers.
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createSecureContext, TLSSocket } from 'node:tls';
-import { parseArgs } from 'node:util';
+import { tlsServerOptions } from './tls-server-options.mjs';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string' },
-    cert: { type: 'string' },
-    key: { type: 'string' },
-    floor: { type: 'string' },
-  },
-});
-const port = Number(values.port);
-if (
-  !Number.isInteger(port) ||
-  port < 0 ||
-  port > 65535 ||
-  values.cert === undefined ||
-  values.key === undefined ||
-  !['tlssocket', 'tlswrap'].includes(values.floor)
-) {
-  console.error(
-    'usage: tls-floor-server.mjs --port PORT --cert FILE --key FILE --floor tlssocket|tlswrap',
-  );
-  process.exit(2);
-}
-const secureContext = createSecureContext({
-  cert: readFileSync(values.cert),
-  key: readFileSync(values.key),
-});
+const { port, cert, key, values } = tlsServerOptions(
+  'tls-floor-server.mjs --port PORT --cert FILE --key FILE --floor tlssocket|tlswrap',
+  { name: 'floor', values: ['tlssocket', 'tlswrap'] },
+);
+const secureContext = createSecureContext({ cert, key });
 const ready = (bound) =>
   console.log(`listening on 127.0.0.1:${bound} floor=${values.floor} node=${process.version}`);
 
